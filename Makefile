@@ -1,0 +1,39 @@
+# sms-fc developer commands. `make dev` and `make test` work on a fresh machine with Python 3.10+.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8800
+
+.PHONY: dev test lint typecheck bench install clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Run the emulator seeded from examples/ and print how to send a message to it.
+dev: install
+	$(PY) -m emulator.dev --host $(HOST) --port $(PORT)
+
+## Install what is missing, then lint, type-check and run the whole suite.
+test: install
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+	$(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+
+typecheck: install
+	$(PY) -m mypy
+
+## Benchmarks: each figure printed beside its target.
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

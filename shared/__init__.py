@@ -1,0 +1,43 @@
+"""sms-fc's shared library: ``from shared import App, SmsError``.
+
+Names are resolved on first use so that importing ``shared`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from shared.errors import (
+    ConfigError,
+    InvalidParameterError,
+    ProviderError,
+    RequestFailedError,
+    SmsError,
+)
+
+if TYPE_CHECKING:
+    from shared.app import App
+    from shared.element import Element
+    from shared.registry import register_type
+
+__all__ = [
+    "App",
+    "ConfigError",
+    "Element",
+    "InvalidParameterError",
+    "ProviderError",
+    "RequestFailedError",
+    "SmsError",
+    "register_type",
+]
+
+_LAZY = {"App": "shared.app", "Element": "shared.element", "register_type": "shared.registry"}
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'shared' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module_name), name)

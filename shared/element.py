@@ -1,0 +1,75 @@
+"""The element model: Meta → Type → instance, as JitAi has it.
+
+An instance lives at ``<Meta>/<Name>/e.json`` (``title``, ``type``, ``backendBundleEntry``)
+plus the business config files its Type declares (``sms.json`` for ``SMS.Aliyun``). Its full
+name is the path with dots: ``SMS.<Name>``. A Python class registered under a Type's full
+name supplies the behaviour.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from shared.errors import ConfigError
+
+if TYPE_CHECKING:
+    from shared.app import App
+
+_NAME_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NonEmpty = Field(min_length=1)
+
+
+class ElementDefinition(BaseModel):
+    """``e.json``: what every element has."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    title: str = NonEmpty
+    type: str = NonEmpty
+    backendBundleEntry: str = NonEmpty  # noqa: N815 - JitAi's field name
+
+
+class Element:
+    """Base of every element Type class.
+
+    ``config_files`` maps each business config file the Type reads to its pydantic model;
+    the loader validates them and hands them to ``__init__``.
+    """
+
+    meta: ClassVar[str] = ""
+    config_files: ClassVar[dict[str, type[BaseModel]]] = {}
+
+    def __init__(self, app: App, full_name: str, definition: ElementDefinition, configs: dict[str, Any]) -> None:
+        self.app = app
+        self.fullName = full_name  # noqa: N815 - JitAi's attribute name
+        self.definition = definition
+        self.configs = configs
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.fullName}>"
+
+
+def element_path(full_name: object) -> str:
+    """``SMS.Foo`` → ``SMS/Foo``; a malformed name is a 46001 naming it."""
+    if not isinstance(full_name, str) or not full_name:
+        raise ConfigError("element full name is required, e.g. 'SMS.Default'")
+    parts = full_name.split(".")
+    if len(parts) < 2 or not all(_NAME_PART.fullmatch(part) for part in parts):
+        raise ConfigError(f"invalid element full name {full_name!r}; expected '<Meta>.<Name>', e.g. 'SMS.Default'")
+    return "/".join(parts)
+
+
+def validate_file(model: type[BaseModel], data: Any, where: str) -> BaseModel:
+    """Validate one config file; errors name the file and each wrong field."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{where}: {problems}") from None

@@ -1,0 +1,83 @@
+"""The one error hierarchy of sms-fc.
+
+Every error a caller can see is an :class:`SmsError` whose ``code`` is one of JitAi's
+integer codes: 46001 (a parameter is missing or wrong), 46002 (Aliyun answered with an
+error code) or 46003 (the request failed: no usable answer). Only the FC adapter maps these
+to HTTP statuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+INVALID_PARAMETER = 46001
+PROVIDER_ERROR = 46002
+REQUEST_FAILED = 46003
+
+
+class SmsError(Exception):
+    """Base of every sms-fc error; ``code`` is 46001, 46002 or 46003."""
+
+    code: int = INVALID_PARAMETER
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider_code: str | None = None,
+        request_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider_code = provider_code
+        self.request_id = request_id
+        self.details: dict[str, Any] = details or {}
+
+    def __str__(self) -> str:
+        parts = [f"[{self.code}] {self.message}"]
+        if self.provider_code:
+            parts.append(f"(Aliyun code {self.provider_code}")
+            parts[-1] += f", RequestId {self.request_id})" if self.request_id else ")"
+        return " ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as JSON-ready data (for HTTP answers and logs)."""
+        data: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.provider_code:
+            data["providerCode"] = self.provider_code
+        if self.request_id:
+            data["requestId"] = self.request_id
+        data.update(self.details)
+        return data
+
+
+class InvalidParameterError(SmsError):
+    """46001: a parameter is missing or wrong, or the phone list is empty."""
+
+    code = INVALID_PARAMETER
+
+
+class ConfigError(InvalidParameterError):
+    """46001: an element's configuration is missing, invalid or cannot be loaded."""
+
+
+class ProviderError(SmsError):
+    """46002: Aliyun answered with a code other than OK."""
+
+    code = PROVIDER_ERROR
+
+
+class RequestFailedError(SmsError):
+    """46003: no usable answer (connection refused, timeout, 5xx, a body that is not JSON).
+
+    ``possibly_delivered`` is true when the request went out and the answer was lost:
+    SendSms is not idempotent, so such a failure is never retried blindly.
+    """
+
+    code = REQUEST_FAILED
+
+    def __init__(self, message: str, *, possibly_delivered: bool = False, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.possibly_delivered = possibly_delivered
+        self.details.setdefault("possiblyDelivered", possibly_delivered)

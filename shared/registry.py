@@ -1,0 +1,51 @@
+"""Which Python class implements which Type full name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from shared.element import Element, element_path
+from shared.errors import ConfigError
+
+E = TypeVar("E", bound=type[Element])
+
+_global_types: dict[str, type[Element]] = {}
+
+
+class TypeRegistry:
+    """Type full name → class; an app's registry falls back to the global one."""
+
+    def __init__(self, parent: dict[str, type[Element]] | None = None) -> None:
+        self._types: dict[str, type[Element]] = {}
+        self._parent = _global_types if parent is None else parent
+
+    def register(self, full_name: str, cls: type[Element]) -> None:
+        element_path(full_name)
+        if not (isinstance(cls, type) and issubclass(cls, Element)):
+            raise ConfigError(f"cannot register {cls!r} as {full_name}: not a subclass of shared.Element")
+        self._types[full_name] = cls
+
+    def get(self, full_name: str) -> type[Element] | None:
+        _load_builtin_types()
+        return self._types.get(full_name) or self._parent.get(full_name)
+
+    def names(self) -> list[str]:
+        _load_builtin_types()
+        return sorted({*self._parent, *self._types})
+
+
+def register_type(full_name: str) -> Callable[[E], E]:
+    """Class decorator registering a Type for every app: ``@register_type("SMS.MyVendor")``."""
+
+    def decorate(cls: E) -> E:
+        element_path(full_name)
+        _global_types[full_name] = cls
+        return cls
+
+    return decorate
+
+
+def _load_builtin_types() -> None:
+    # Importing the module registers SMS.Aliyun; done on first lookup, not at import time.
+    import shared.sms_aliyun  # noqa: F401

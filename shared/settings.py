@@ -1,0 +1,74 @@
+"""Environment settings (all ``SMS_*``), read when asked, never at import time."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from shared.errors import ConfigError
+
+DEFAULT_ELEMENTS_SOURCE = str(Path(__file__).resolve().parent.parent / "examples" / "elements")
+DEFAULT_DYSMS_ENDPOINT = "https://dysmsapi.aliyuncs.com"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An SDK endpoint split into what the Tea SDKs want: ``host[:port]`` and ``http``/``https``."""
+
+    host: str
+    protocol: str
+
+    @classmethod
+    def parse(cls, url: str, variable: str) -> Endpoint:
+        parts = urlsplit(url if "://" in url else f"https://{url}")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"{variable} must be an http(s) URL such as http://127.0.0.1:9000, got {url!r}")
+        return cls(host=parts.netloc, protocol=parts.scheme)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the service; see the README's configuration table."""
+
+    elements_source: str = DEFAULT_ELEMENTS_SOURCE
+    region: str = "cn-hangzhou"
+    dysms_endpoint: Endpoint = field(default_factory=lambda: Endpoint.parse(DEFAULT_DYSMS_ENDPOINT, "default"))
+    connect_timeout_ms: int = 3000
+    read_timeout_ms: int = 10000
+    send_max_attempts: int = 3
+    retry_base_delay_ms: int = 200
+    retry_max_delay_ms: int = 2000
+    send_concurrency: int = 10
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            elements_source=env.get("SMS_ELEMENTS_SOURCE") or DEFAULT_ELEMENTS_SOURCE,
+            region=env.get("SMS_REGION") or "cn-hangzhou",
+            dysms_endpoint=Endpoint.parse(
+                env.get("SMS_DYSMS_ENDPOINT") or DEFAULT_DYSMS_ENDPOINT, "SMS_DYSMS_ENDPOINT"
+            ),
+            connect_timeout_ms=_int(env, "SMS_CONNECT_TIMEOUT_MS", 3000, minimum=1),
+            read_timeout_ms=_int(env, "SMS_READ_TIMEOUT_MS", 10000, minimum=1),
+            send_max_attempts=_int(env, "SMS_SEND_MAX_ATTEMPTS", 3, minimum=1),
+            retry_base_delay_ms=_int(env, "SMS_RETRY_BASE_DELAY_MS", 200, minimum=0),
+            retry_max_delay_ms=_int(env, "SMS_RETRY_MAX_DELAY_MS", 2000, minimum=0),
+            send_concurrency=_int(env, "SMS_SEND_CONCURRENCY", 10, minimum=1),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value

@@ -1,0 +1,60 @@
+"""Where element JSON comes from. A local directory here; OSS joins in the config issue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+from shared.errors import ConfigError
+
+
+class ElementSource(Protocol):
+    """Reads element files by their path relative to the source root, e.g. ``SMS/Foo/e.json``."""
+
+    def read_json(self, path: str) -> Any | None:
+        """The parsed JSON, or None when the file does not exist."""
+
+    def describe(self, path: str) -> str:
+        """Where ``path`` lives, for error messages."""
+
+
+class DirectorySource:
+    """Element files in a local directory with JitAi's layout (``SMS/<Name>/e.json``)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def read_json(self, path: str) -> Any | None:
+        file = self.root / path
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise ConfigError(f"{self.describe(path)}: cannot read ({exc.strerror})") from None
+        return parse_json(text, self.describe(path))
+
+    def describe(self, path: str) -> str:
+        return str(self.root / path)
+
+    def __repr__(self) -> str:
+        return f"DirectorySource({str(self.root)!r})"
+
+
+def parse_json(text: str, where: str) -> Any:
+    """Parse JSON, turning a syntax error into a config error naming the file and line."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+
+
+def open_source(spec: str) -> ElementSource:
+    """The source named by ``SMS_ELEMENTS_SOURCE``: a local directory."""
+    if "://" in spec:
+        raise ConfigError(f"SMS_ELEMENTS_SOURCE: unsupported source {spec!r}; use a local directory")
+    path = Path(spec)
+    if not path.is_dir():
+        raise ConfigError(f"SMS_ELEMENTS_SOURCE: {spec!r} is not a directory")
+    return DirectorySource(path)
