@@ -1,0 +1,45 @@
+"""Fan-out: 10,000 numbers while the emulator adds 100 ms to every SendSms."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Figure, control, emulator_process, write_element
+
+NUMBERS = [f"139{i:08d}" for i in range(10_000)]
+LATENCY_MS = 100
+
+
+def _timed_send(concurrency: int, endpoint: str, tmp: str) -> float:
+    from shared import App
+    from shared.settings import Settings
+
+    control(endpoint, "DELETE", "sms/messages")
+    settings = Settings.from_env()
+    app = App(Settings(**{**settings.__dict__, "send_concurrency": concurrency}))
+    element = app.getElement("SMS.Bench")
+    start = time.perf_counter()
+    result = element.sendMessage(NUMBERS, {"name": "bench", "order": str(concurrency)}, "SMS_100000002")
+    elapsed = time.perf_counter() - start
+    assert result["Code"] == "OK" and len(result["Batches"]) == 10, result.get("Code")
+    return elapsed
+
+
+def run() -> list[Figure]:
+    from shared.log import get_logger
+
+    get_logger().handlers[0].setStream(open("/dev/null", "w"))  # noqa: SIM115
+    with emulator_process() as endpoint, tempfile.TemporaryDirectory() as tmp:
+        write_element(Path(tmp), endpoint)
+        control(endpoint, "PUT", "chaos", {"rules": [
+            {"service": "sms", "action": "SendSms", "probability": 1.0, "fault": {"type": "latency", "ms": LATENCY_MS}}
+        ]})
+        concurrent = _timed_send(10, endpoint, tmp)
+        sequential = _timed_send(1, endpoint, tmp)
+    return [
+        Figure("fan-out 10,000 numbers, concurrent", concurrent, "s", "<= 0.4", concurrent <= 0.4),
+        Figure("fan-out 10,000 numbers, one call at a time", sequential, "s", "(1.0 ideal)"),
+        Figure("fan-out speed-up, sequential ÷ concurrent", sequential / concurrent, "x", "-"),
+    ]

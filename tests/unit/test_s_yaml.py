@@ -1,0 +1,55 @@
+"""Every resource's props in s.yaml validate against the fc3 component's JSON schema."""
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT.parent / "shared" / "schemas" / "fc3-props.schema.json"
+
+
+def substitute_vars(value, variables):
+    """Resolve ``${vars.x}`` as Serverless Devs does; other ``${...}`` stay as written."""
+    if isinstance(value, dict):
+        return {k: substitute_vars(v, variables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute_vars(v, variables) for v in value]
+    if isinstance(value, str):
+        whole = re.fullmatch(r"\$\{vars\.(\w+)\}", value)
+        if whole:
+            return variables[whole.group(1)]
+        return re.sub(r"\$\{vars\.(\w+)\}", lambda m: str(variables[m.group(1)]), value)
+    return value
+
+
+def resolved_resources():
+    raw = yaml.safe_load((ROOT / "s.yaml").read_text(encoding="utf-8"))
+    document = substitute_vars(raw, raw.get("vars", {}))
+    templates = document.get("template", {})
+    for name, resource in document["resources"].items():
+        props = dict(templates.get(resource.get("extend", {}).get("name"), {}))
+        props.update(resource["props"])
+        yield name, resource, props
+
+
+def test_s_yaml_has_resources():
+    assert [name for name, _, _ in resolved_resources()]
+
+
+@pytest.mark.parametrize(("name", "resource", "props"), list(resolved_resources()), ids=lambda v: str(v)[:20])
+def test_props_validate_against_fc3_schema(name, resource, props):
+    assert resource["component"] == "fc3"
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(props)]
+    assert errors == [], f"{name}: {errors}"
+    assert props["runtime"] == "python3.10"
+    assert "timeout" in props and "memorySize" in props
+
+
+def test_schema_rejects_a_broken_resource():
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    assert list(jsonschema.Draft7Validator(schema).iter_errors({"functionName": "x", "runtime": "python3.10"}))
