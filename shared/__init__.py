@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.errors import (
     ConfigError,
+    ConfigUnavailableError,
     InvalidParameterError,
     ProviderError,
     RequestFailedError,
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "App",
     "ConfigError",
+    "ConfigUnavailableError",
     "Element",
     "InvalidParameterError",
     "ProviderError",

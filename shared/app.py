@@ -2,71 +2,84 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from shared.element import Element, ElementDefinition, element_path, validate_file
+from shared.cache import TtlCache
+from shared.credentials import Credentials
+from shared.element import Element, element_path
 from shared.errors import ConfigError
+from shared.kms import SecretStore
+from shared.loader import ElementLoader
 from shared.registry import TypeRegistry
 from shared.settings import Settings
 from shared.source import ElementSource, open_source
 
 
 class App:
-    """Loads elements from a source and hands out their instances.
+    """Loads elements from a source (a directory or OSS) and hands out their instances.
+
+    Elements and KMS secrets are cached for ``SMS_CONFIG_MAX_AGE`` seconds: a warm call inside
+    that window makes no OSS or KMS request.
 
     Example:
         >>> app = App.from_env()
         >>> app.getElement("SMS.Default").sendMessage(["13800138000"], {"code": "1234"}, "SMS_1")
     """
 
-    def __init__(self, settings: Settings | None = None, *, source: ElementSource | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        source: ElementSource | None = None,
+        credentials: Credentials | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings = settings or Settings()
-        self.source = source if source is not None else open_source(self.settings.elements_source)
+        self.credentials = credentials
+        self.source = source if source is not None else open_source(self.settings, self.current_credentials)
         self.types = TypeRegistry()
-        self._elements: dict[str, Element] = {}
-        self._lock = threading.Lock()
+        max_age, grace = self.settings.config_max_age, self.settings.config_stale_grace
+        self.secrets = SecretStore(
+            self.settings, self.current_credentials, TtlCache(max_age, grace, name="secrets", clock=clock)
+        )
+        self.loader = ElementLoader(self.source, self.types, self.secrets)
+        self._elements: TtlCache[Element] = TtlCache(max_age, grace, name="elements", clock=clock)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> App:
-        """An app configured from the ``SMS_*`` environment variables."""
-        return cls(Settings.from_env(environ))
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, context: Any = None) -> App:
+        """An app configured from the ``SMS_*`` environment variables (and the FC context, if given)."""
+        return cls(Settings.from_env(environ), credentials=Credentials.for_invocation(context, environ))
+
+    def current_credentials(self) -> Credentials | None:
+        """The credentials OSS and KMS are read with (the function role's STS keys in FC)."""
+        return self.credentials
+
+    def use_credentials(self, credentials: Credentials | None) -> None:
+        """Adopt this invocation's credentials; clients are rebuilt when they change."""
+        self.credentials = credentials
 
     def register_type(self, fullName: str, cls: type[Element]) -> None:  # noqa: N803
-        """Use ``cls`` for this app's elements whose ``e.json`` names ``fullName`` as type."""
+        """Use ``cls`` for this app's elements whose Type chain names ``fullName``."""
         self.types.register(fullName, cls)
-        with self._lock:
-            self._elements.clear()
+        self._elements.clear()
 
     def getElement(self, fullName: str) -> Any:  # noqa: N802, N803 - JitAi's API
-        """The element instance named ``fullName`` (e.g. ``SMS.Default``), loaded once."""
-        with self._lock:
-            element = self._elements.get(fullName)
-            if element is None:
-                element = self._load(fullName)
-                self._elements[fullName] = element
-            return element
+        """The element instance named ``fullName`` (e.g. ``SMS.Default``)."""
+        element_path(fullName)  # a malformed name is an error before any lookup
+        return self._elements.get(fullName, lambda: self._build(fullName))
 
-    def _load(self, full_name: str) -> Element:
-        path = element_path(full_name)
-        e_json = f"{path}/e.json"
-        data = self.source.read_json(e_json)
-        if data is None:
-            raise ConfigError(f"unknown element {full_name}: {self.source.describe(e_json)} does not exist")
-        definition = validate_file(ElementDefinition, data, self.source.describe(e_json))
-        assert isinstance(definition, ElementDefinition)
-        cls = self.types.get(definition.type)
-        if cls is None:
-            raise ConfigError(
-                f"{self.source.describe(e_json)}: type {definition.type!r} of {full_name} is not a known Type "
-                f"(known: {', '.join(self.types.names())})"
-            )
-        configs: dict[str, Any] = {}
-        for file_name, model in cls.config_files.items():
-            where = self.source.describe(f"{path}/{file_name}")
-            raw = self.source.read_json(f"{path}/{file_name}")
-            if raw is None:
-                raise ConfigError(f"{where}: missing; {definition.type} elements need it")
-            configs[file_name] = validate_file(model, raw, where)
-        return cls(self, full_name, definition, configs)
+    def refresh(self, fullName: str) -> Any:  # noqa: N803
+        """Reload an element and its secrets now, bypassing the cache (for the config check)."""
+        return self._elements.get(fullName, lambda: self._build(fullName, force=True), force=True)
+
+    def _build(self, full_name: str, *, force: bool = False) -> Element:
+        try:
+            loaded = self.loader.load(full_name, force=force)
+        except ConfigError as error:
+            if full_name not in error.message:
+                error.message = f"{full_name}: {error.message}"
+                error.args = (error.message,)
+            raise
+        return loaded.cls(self, full_name, loaded.definition, dict(loaded.configs))

@@ -6,13 +6,13 @@ does not pay its ~0.4 s import.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from shared.credentials import Credentials
 from shared.errors import ProviderError, RequestFailedError, SmsError
 
 if TYPE_CHECKING:
@@ -22,20 +22,6 @@ THROTTLING_CODES = frozenset({"Throttling.User", "Throttling", "Throttling.Api"}
 
 _clients: dict[tuple[str, ...], Any] = {}
 _clients_lock = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """An AccessKey pair, with the STS token when the key is temporary."""
-
-    access_key_id: str
-    access_key_secret: str
-    security_token: str | None = None
-
-    def cache_key(self) -> tuple[str, str, str]:
-        # The secret is hashed so the cache key itself never holds it.
-        digest = hashlib.sha256(self.access_key_secret.encode()).hexdigest()
-        return (self.access_key_id, digest, self.security_token or "")
 
 
 @dataclass

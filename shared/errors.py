@@ -58,8 +58,16 @@ class InvalidParameterError(SmsError):
     code = INVALID_PARAMETER
 
 
-class ConfigError(InvalidParameterError):
-    """46001: an element's configuration is missing, invalid or cannot be loaded."""
+class ConfigError(SmsError):
+    """46001: an element's configuration is missing or invalid."""
+
+    code = INVALID_PARAMETER
+
+
+class ConfigUnavailableError(ConfigError):
+    """46003: OSS or KMS failed while loading configuration and nothing usable was cached."""
+
+    code = REQUEST_FAILED
 
 
 class ProviderError(SmsError):

@@ -42,6 +42,22 @@ class Settings:
     retry_base_delay_ms: int = 200
     retry_max_delay_ms: int = 2000
     send_concurrency: int = 10
+    kms_endpoint: Endpoint | None = None
+    oss_endpoint: str | None = None
+    in_fc: bool = False
+    config_max_age: int = 300
+    config_stale_grace: int = 3600
+
+    def kms_endpoint_for_region(self) -> Endpoint:
+        """``SMS_KMS_ENDPOINT``, else the region's KMS endpoint."""
+        return self.kms_endpoint or Endpoint(f"kms.{self.region}.aliyuncs.com", "https")
+
+    def oss_endpoint_for_region(self) -> str:
+        """``SMS_OSS_ENDPOINT``, else the region's internal endpoint inside FC (public outside)."""
+        if self.oss_endpoint:
+            return self.oss_endpoint
+        internal = "-internal" if self.in_fc else ""
+        return f"https://oss-{self.region}{internal}.aliyuncs.com"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +74,13 @@ class Settings:
             retry_base_delay_ms=_int(env, "SMS_RETRY_BASE_DELAY_MS", 200, minimum=0),
             retry_max_delay_ms=_int(env, "SMS_RETRY_MAX_DELAY_MS", 2000, minimum=0),
             send_concurrency=_int(env, "SMS_SEND_CONCURRENCY", 10, minimum=1),
+            kms_endpoint=Endpoint.parse(env["SMS_KMS_ENDPOINT"], "SMS_KMS_ENDPOINT")
+            if env.get("SMS_KMS_ENDPOINT")
+            else None,
+            oss_endpoint=_url(env, "SMS_OSS_ENDPOINT"),
+            in_fc=bool(env.get("FC_FUNCTION_NAME")),
+            config_max_age=_int(env, "SMS_CONFIG_MAX_AGE", 300, minimum=0),
+            config_stale_grace=_int(env, "SMS_CONFIG_STALE_GRACE", 3600, minimum=0),
         )
 
 
@@ -72,3 +95,11 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> in
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    Endpoint.parse(raw, name)  # validates the form
+    return raw if "://" in raw else f"https://{raw}"

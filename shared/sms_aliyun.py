@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from shared import log
-from shared.dysms import Credentials, send_sms
+from shared.credentials import Credentials
+from shared.dysms import send_sms
 from shared.element import Element, NonEmpty
 from shared.errors import InvalidParameterError, RequestFailedError, SmsError
 from shared.phones import mask_phone, normalize_phone_list

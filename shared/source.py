@@ -1,12 +1,17 @@
-"""Where element JSON comes from. A local directory here; OSS joins in the config issue."""
+"""Where element JSON comes from: a local directory, or OSS (``shared.oss_source``)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.errors import ConfigError
+
+if TYPE_CHECKING:
+    from shared.credentials import Credentials
+    from shared.settings import Settings
 
 
 class ElementSource(Protocol):
@@ -50,10 +55,15 @@ def parse_json(text: str, where: str) -> Any:
         raise ConfigError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
 
 
-def open_source(spec: str) -> ElementSource:
-    """The source named by ``SMS_ELEMENTS_SOURCE``: a local directory."""
+def open_source(settings: Settings, credentials: Callable[[], Credentials | None]) -> ElementSource:
+    """The source named by ``SMS_ELEMENTS_SOURCE``: ``oss://<bucket>/<prefix>`` or a local directory."""
+    spec = settings.elements_source
+    if spec.startswith("oss://"):
+        from shared.oss_source import OssSource
+
+        return OssSource(spec, settings, credentials)
     if "://" in spec:
-        raise ConfigError(f"SMS_ELEMENTS_SOURCE: unsupported source {spec!r}; use a local directory")
+        raise ConfigError(f"SMS_ELEMENTS_SOURCE: unsupported source {spec!r}; use oss://bucket/prefix or a directory")
     path = Path(spec)
     if not path.is_dir():
         raise ConfigError(f"SMS_ELEMENTS_SOURCE: {spec!r} is not a directory")

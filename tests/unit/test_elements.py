@@ -87,7 +87,7 @@ def test_invalid_json_names_file_and_line(tmp_path):
 
 def test_unknown_type_is_named(tmp_path):
     write_element(tmp_path, "Main", e_json={**E_JSON, "type": "SMS.Tencent"})
-    with pytest.raises(ConfigError, match=r"type 'SMS\.Tencent' of SMS\.Main is not a known Type"):
+    with pytest.raises(ConfigError, match=r"SMS\.Main → SMS\.Tencent\): SMS\.Tencent is neither a registered Type"):
         make_app(tmp_path).getElement("SMS.Main")
 
 
