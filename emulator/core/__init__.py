@@ -1,0 +1,1 @@
+"""Service-independent machinery: HTTP serving, routing, signatures, errors, ids, clock, chaos, stats."""

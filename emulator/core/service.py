@@ -1,0 +1,42 @@
+"""What the core needs to know about an emulated POP service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from emulator.core.clock import Clock
+from emulator.core.ids import Ids
+
+
+class Backend(Protocol):
+    """A service's state and rules."""
+
+    def reset(self) -> None: ...
+
+    def prepare_seed(self, section: Any) -> Callable[[], None]:
+        """Validate a seed section completely and return the function that applies it."""
+        ...
+
+
+class Api(Protocol):
+    """A service's actions on the wire."""
+
+    business_messages: Mapping[str, str]
+
+    def has_action(self, action: str) -> bool: ...
+
+    def call(self, action: str, params: dict[str, str], request_id: str) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One POP service: ``name`` keys stats, chaos rules, seed sections and control paths;
+    ``version`` is the API version its calls carry; ``host`` is the HostId of its error bodies."""
+
+    name: str
+    version: str
+    host: str
+    make_backend: Callable[[Clock, Ids], Any]
+    make_api: Callable[[Any], Api]
