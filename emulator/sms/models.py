@@ -1,0 +1,228 @@
+"""The Dysmsapi backend: state and rules behind SendSms, SendBatchSms and QuerySendDetails.
+
+Checks run in Aliyun's order and the first failure answers: number format, number count,
+signature, template, template variables (see :mod:`emulator.sms.params`), then flow control
+(:mod:`emulator.sms.flow`). One request gets one BizId shared by all its messages.
+
+Seed section ``sms`` (all keys optional)::
+
+    {"signs": [{"name", "status", "reason"?, "createDate"?}],
+     "templates": [{"code", "name", "type", "status", "content", "reason"?, "createDate"?}],
+     "deliveryDelaySeconds": 2,
+     "undeliverable": ["13800000000", ...] or {"13800000000": "MOBILE_NOT_ON_SERVICE", ...},
+     "flowControl": {"enabled": true, "verificationPerMinute": 1, ...},
+     "maxMessages": 10000}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from emulator.core.clock import Clock
+from emulator.core.ids import Ids
+from emulator.sms.catalog import Catalog, Sign, Template, parse_sign, parse_template
+from emulator.sms.errors import InvalidJsonParam, InvalidParameters, MobileCountOverLimit, MobileNumberIllegal
+from emulator.sms.flow import FlowControl, FlowLimits, Submission
+from emulator.sms.outbox import CHINA, DEFAULT_MAX_MESSAGES, Message, MessageFilter, Outbox, china_date
+from emulator.sms.params import check_params, parse_param_object, parse_template_param
+from emulator.sms.phones import normalize_phone
+
+SEND_SMS_MAX_NUMBERS = 1000
+SEND_BATCH_MAX_NUMBERS = 100
+DEFAULT_DELIVERY_DELAY = 2.0
+DEFAULT_FAIL_CODE = "MOBILE_NOT_ON_SERVICE"
+DETAILS_MAX_AGE_DAYS = 30
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    delivery_delay: float = DEFAULT_DELIVERY_DELAY
+    undeliverable: dict[str, str] = field(default_factory=dict)
+    flow: FlowLimits = field(default_factory=FlowLimits)
+    max_messages: int = DEFAULT_MAX_MESSAGES
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message of a request, after the number and signature checks."""
+
+    phone: str
+    sign: Sign
+    params: dict[str, str]
+    up_extend_code: str | None = None
+
+
+def parse_undeliverable(value: Any) -> dict[str, str]:
+    if isinstance(value, list):
+        value = dict.fromkeys(value, DEFAULT_FAIL_CODE)
+    if not isinstance(value, Mapping):
+        raise ValueError("sms.undeliverable must be a list of numbers or an object of number → ErrCode")
+    parsed = {}
+    for raw, code in value.items():
+        phone = normalize_phone(str(raw))
+        if phone is None or not isinstance(code, str) or not code:
+            raise ValueError(f"sms.undeliverable entry {raw!r} needs a mainland mobile number and an ErrCode")
+        parsed[phone] = code
+    return parsed
+
+
+def parse_settings(section: Mapping[str, Any], base: SmsSettings) -> SmsSettings:
+    settings = base
+    if "deliveryDelaySeconds" in section:
+        delay = section["deliveryDelaySeconds"]
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
+            raise ValueError("sms.deliveryDelaySeconds must be a number >= 0")
+        settings = replace(settings, delivery_delay=float(delay))
+    if "undeliverable" in section:
+        settings = replace(settings, undeliverable=parse_undeliverable(section["undeliverable"]))
+    if "flowControl" in section:
+        settings = replace(settings, flow=FlowLimits.from_seed(section["flowControl"], settings.flow))
+    if "maxMessages" in section:
+        limit = section["maxMessages"]
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ValueError("sms.maxMessages must be an integer >= 1")
+        settings = replace(settings, max_messages=limit)
+    return settings
+
+
+def parse_json_list(text: str, name: str) -> list[Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise InvalidJsonParam(f"JSON参数不合法: {name}不是合法的JSON") from None
+    if not isinstance(value, list):
+        raise InvalidJsonParam(f"JSON参数不合法: {name}须为JSON数组")
+    return value
+
+
+class SmsBackend:
+    """Signatures, templates, outbox, flow-control counters and settings of one emulated account."""
+
+    def __init__(self, clock: Clock, ids: Ids) -> None:
+        self.clock = clock
+        self.ids = ids
+        self.reset()
+
+    def reset(self) -> None:
+        self.settings = SmsSettings()
+        self.catalog = Catalog()
+        self.flow = FlowControl(self.settings.flow)
+        self.outbox = Outbox(self.settings.max_messages)
+
+    def prepare_seed(self, section: Any) -> Callable[[], None]:
+        """Validate seed section ``sms`` completely; return the function that applies it."""
+        if not isinstance(section, Mapping):
+            raise ValueError("sms must be an object")
+        signs = [parse_sign(entry, i) for i, entry in enumerate(_list(section, "signs"))]
+        templates = [parse_template(entry, i) for i, entry in enumerate(_list(section, "templates"))]
+        settings = parse_settings(section, self.settings)
+
+        def apply() -> None:
+            self.catalog.add(signs, templates)
+            self.settings = settings
+            self.flow.limits = settings.flow
+            if settings.max_messages != self.outbox.max_messages:
+                self.outbox.resize(settings.max_messages)
+
+        return apply
+
+    def seed(self, section: Any) -> None:
+        self.prepare_seed(section)()
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def send_sms(self, phone_numbers: str, sign_name: str, template_code: str, template_param: str | None,
+                 request_id: str, out_id: str | None = None, up_extend_code: str | None = None) -> str:
+        """SendSms: one template and signature to up to 1000 comma-separated numbers; returns the BizId."""
+        phones = self._phones(phone_numbers.split(","), SEND_SMS_MAX_NUMBERS)
+        sign = self.catalog.approved_sign(sign_name)
+        template = self.catalog.approved_template(template_code)
+        params = parse_template_param(template_param)
+        check_params(template, params)
+        outgoing = [Outgoing(phone, sign, params, up_extend_code) for phone in phones]
+        return self._submit(outgoing, template, request_id, out_id)
+
+    def send_batch_sms(self, phone_json: str, sign_json: str, template_code: str, param_json: str | None,
+                       request_id: str, out_id: str | None = None, extend_json: str | None = None) -> str:
+        """SendBatchSms: per-number signatures and values (JSON arrays aligned by index), ≤100 numbers."""
+        raw_phones = parse_json_list(phone_json, "PhoneNumberJson")
+        phones = self._phones([str(item) for item in raw_phones], SEND_BATCH_MAX_NUMBERS)
+        sign_names = _aligned(parse_json_list(sign_json, "SignNameJson"), len(phones), "SignNameJson")
+        signs = [self.catalog.approved_sign(str(name)) for name in sign_names]
+        template = self.catalog.approved_template(template_code)
+        param_list: list[Any] = [{} for _ in phones]
+        if param_json is not None and param_json.strip():
+            param_list = _aligned(parse_json_list(param_json, "TemplateParamJson"), len(phones), "TemplateParamJson")
+        params = [parse_param_object(item) for item in param_list]
+        for values in params:
+            check_params(template, values)
+        codes: list[Any] = [None] * len(phones)
+        if extend_json is not None and extend_json.strip():
+            codes = _aligned(parse_json_list(extend_json, "SmsUpExtendCodeJson"), len(phones), "SmsUpExtendCodeJson")
+        outgoing = [Outgoing(phone, sign, values, None if code is None else str(code))
+                    for phone, sign, values, code in zip(phones, signs, params, codes, strict=True)]
+        return self._submit(outgoing, template, request_id, out_id)
+
+    def _phones(self, raw: list[str], limit: int) -> list[str]:
+        phones = [normalize_phone(item) for item in raw]
+        bad = [item for item, phone in zip(raw, phones, strict=True) if phone is None]
+        if bad:
+            raise MobileNumberIllegal(f"非法手机号: {bad[0].strip() or '(empty)'}")
+        if len(phones) > limit:
+            raise MobileCountOverLimit(f"手机号码数量超过限制({limit})")
+        return [phone for phone in phones if phone is not None]
+
+    def _submit(self, outgoing: list[Outgoing], template: Template, request_id: str, out_id: str | None) -> str:
+        now = self.clock.now()
+        self.flow.admit([Submission(o.sign.name, template.code, template.type, o.phone) for o in outgoing], now)
+        biz_id = self.ids.biz_id()
+        deliver_at = now + self.settings.delivery_delay
+        self.outbox.add([
+            Message(biz_id=biz_id, phone=o.phone, sign_name=o.sign.name, template_code=template.code,
+                    template_type=template.type, params=o.params,
+                    content=f"【{o.sign.name}】{template.render(o.params)}", sent_at=now, deliver_at=deliver_at,
+                    request_id=request_id, out_id=out_id, up_extend_code=o.up_extend_code,
+                    fail_code=self.settings.undeliverable.get(o.phone))
+            for o in outgoing
+        ])
+        return biz_id
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def send_details(self, phone_number: str, send_date: str, biz_id: str | None = None) -> list[Message]:
+        """QuerySendDetails: one number's messages on one China-time day within the last 30 days."""
+        phone = normalize_phone(phone_number)
+        if phone is None:
+            raise MobileNumberIllegal(f"非法手机号: {phone_number}")
+        try:
+            day = datetime.strptime(send_date, "%Y%m%d").replace(tzinfo=CHINA).date()
+        except ValueError:
+            raise InvalidParameters(f"SendDate格式不正确(yyyyMMdd): {send_date}") from None
+        today = china_date(self.clock.now())
+        if not today - timedelta(days=DETAILS_MAX_AGE_DAYS) <= day <= today:
+            raise InvalidParameters(f"SendDate只支持查询最近{DETAILS_MAX_AGE_DAYS}天: {send_date}")
+        return self.outbox.find(MessageFilter(phone=phone, sent_on=day, biz_id=biz_id or None), self.clock.now())
+
+    def messages(self, criteria: MessageFilter | None = None, limit: int | None = None) -> tuple[int, list[dict]]:
+        """The control API's outbox view: (total matching, newest-first dicts up to ``limit``)."""
+        now = self.clock.now()
+        found = self.outbox.find(criteria or MessageFilter(), now)
+        selected = found if limit is None else found[:limit]
+        return len(found), [message.to_dict(now) for message in selected]
+
+
+def _list(section: Mapping[str, Any], name: str) -> list[Any]:
+    value = section.get(name, [])
+    if not isinstance(value, list):
+        raise ValueError(f"sms.{name} must be a list")
+    return value
+
+
+def _aligned(items: list[Any], expected: int, name: str) -> list[Any]:
+    if len(items) != expected:
+        raise InvalidParameters(f"{name}与PhoneNumberJson的元素个数不一致({len(items)} != {expected})")
+    return items
