@@ -1,0 +1,50 @@
+"""``python -m emulator --host 127.0.0.1 --port 0 --seed FILE``: serve until SIGINT / SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from typing import Any
+
+from emulator.seeds import load_seed
+from emulator.testing import EmulatorServer
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m emulator", description="A local, wire-compatible Aliyun.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default 0)")
+    parser.add_argument("--seed", help="seed JSON file (accessKeys, sms signs and templates, ...)")
+    parser.add_argument("--random-seed", type=int, default=0, help="seed for ids and chaos draws (default 0)")
+    parser.add_argument("--log-level", default="WARNING", help="logging level on stderr (default WARNING)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr, format="%(levelname)s %(message)s")
+    try:
+        seed = load_seed(args.seed) if args.seed else None
+        server = EmulatorServer(seed, host=args.host, port=args.port, random_seed=args.random_seed).start()
+    except (OSError, ValueError) as error:
+        print(f"emulator: {error}", file=sys.stderr, flush=True)
+        return 2
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print(f"emulator listening on {server.endpoint}", flush=True)
+    while not stopping.wait(0.5):
+        pass
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

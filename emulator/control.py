@@ -1,0 +1,156 @@
+"""The control API under ``/_emulator/`` (JSON in, JSON out; errors are ``{"error": "..."}``).
+
+====================  ======================  ===============================================
+method                path                    what
+====================  ======================  ===============================================
+GET                   /_emulator/health       ``{"status": "ok"}``
+POST                  /_emulator/reset        back to the start-up seed; clears everything else
+POST                  /_emulator/seed         merge seed JSON (``?replace=true``: clear seeded data first)
+GET                   /_emulator/sms/messages ``{"total", "messages"}`` newest first; filters ``phone``,
+                                              ``templateCode``, ``signName``, ``bizId``, ``status``, ``limit``
+DELETE                /_emulator/sms/messages empty the outbox → ``{"deleted": n}``
+GET / PUT / DELETE    /_emulator/chaos        ``{"rules": [...]}`` (see :mod:`emulator.core.chaos`)
+GET / DELETE          /_emulator/stats        ``{"sms": {"SendSms": n, ...}}``
+GET / POST            /_emulator/clock        ``{"now", "offset"}``; POST ``{"advance": s}`` or ``{"set": epoch}``
+====================  ======================  ===============================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from emulator.core.chaos import parse_rules
+from emulator.core.exchange import Request, Response
+from emulator.sms.outbox import MessageFilter
+from emulator.state import Emulator
+
+Handler = Callable[[Request], Response]
+TRUE_WORDS = ("1", "true", "yes")
+
+
+class ControlError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        payload = request.json()
+    except ValueError as error:
+        raise ControlError(f"the body is not valid JSON: {error}") from None
+    if payload is None:
+        return {}
+    if not isinstance(payload, dict):
+        raise ControlError("the body must be a JSON object")
+    return payload
+
+
+def _int_query(request: Request, name: str) -> int | None:
+    text = request.query_value(name)
+    if text is None or text == "":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ControlError(f"query parameter {name} must be an integer") from None
+
+
+def message_filter(request: Request) -> MessageFilter:
+    """``GET /_emulator/sms/messages`` query → filter."""
+    return MessageFilter(
+        phone=request.query_value("phone") or None,
+        template_code=request.query_value("templateCode") or None,
+        sign_name=request.query_value("signName") or None,
+        biz_id=request.query_value("bizId") or None,
+        status=_int_query(request, "status"),
+    )
+
+
+class Control:
+    """Handles ``/_emulator/...`` requests against one :class:`Emulator`."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.routes: dict[str, dict[str, Handler]] = {
+            "/_emulator/health": {"GET": lambda _: Response.json({"status": "ok"})},
+            "/_emulator/reset": {"POST": self.reset},
+            "/_emulator/seed": {"POST": self.seed},
+            "/_emulator/sms/messages": {"GET": self.list_messages, "DELETE": self.delete_messages},
+            "/_emulator/chaos": {"GET": self.get_chaos, "PUT": self.put_chaos, "DELETE": self.delete_chaos},
+            "/_emulator/stats": {"GET": self.get_stats, "DELETE": self.delete_stats},
+            "/_emulator/clock": {"GET": self.get_clock, "POST": self.move_clock},
+        }
+
+    def __call__(self, request: Request) -> Response:
+        methods = self.routes.get(request.path.rstrip("/"))
+        if methods is None:
+            return Response.json({"error": f"no control endpoint {request.path}"}, 404)
+        handler = methods.get(request.method)
+        if handler is None:
+            allowed = ", ".join(sorted(methods))
+            return Response.json({"error": f"use {allowed} on {request.path}"}, 405, {"Allow": allowed})
+        try:
+            return handler(request)
+        except ControlError as error:
+            return Response.json({"error": str(error)}, error.status)
+
+    def reset(self, request: Request) -> Response:
+        self.emulator.reset()
+        return Response.json({"status": "reset"})
+
+    def seed(self, request: Request) -> Response:
+        replace = (request.query_value("replace") or "").lower() in TRUE_WORDS
+        try:
+            self.emulator.seed(_json_object(request), replace=replace)
+        except ValueError as error:
+            raise ControlError(str(error)) from None
+        return Response.json({"status": "seeded"})
+
+    def list_messages(self, request: Request) -> Response:
+        limit = _int_query(request, "limit")
+        if limit is not None and limit < 0:
+            raise ControlError("query parameter limit must be >= 0")
+        total, messages = self.emulator.sms.messages(message_filter(request), limit)
+        return Response.json({"total": total, "messages": messages})
+
+    def delete_messages(self, request: Request) -> Response:
+        return Response.json({"deleted": self.emulator.sms.outbox.clear()})
+
+    def get_chaos(self, request: Request) -> Response:
+        return Response.json({"rules": self.emulator.chaos.rules()})
+
+    def put_chaos(self, request: Request) -> Response:
+        try:
+            rules = parse_rules(_json_object(request))
+        except ValueError as error:
+            raise ControlError(str(error)) from None
+        self.emulator.chaos.set_rules(rules)
+        return self.get_chaos(request)
+
+    def delete_chaos(self, request: Request) -> Response:
+        self.emulator.chaos.set_rules([])
+        return self.get_chaos(request)
+
+    def get_stats(self, request: Request) -> Response:
+        return Response.json(self.emulator.stats.snapshot())
+
+    def delete_stats(self, request: Request) -> Response:
+        self.emulator.stats.reset()
+        return Response.json({})
+
+    def get_clock(self, request: Request) -> Response:
+        clock = self.emulator.clock
+        return Response.json({"now": clock.now(), "offset": clock.offset})
+
+    def move_clock(self, request: Request) -> Response:
+        payload = _json_object(request)
+        for name, move in (("advance", self.emulator.clock.advance), ("set", self.emulator.clock.set)):
+            value = payload.get(name)
+            if value is not None:
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise ControlError(f"{name} must be a number")
+                move(value)
+                return self.get_clock(request)
+        raise ControlError('send {"advance": seconds} or {"set": epoch}')

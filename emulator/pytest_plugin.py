@@ -1,0 +1,112 @@
+"""The ``emulator`` pytest fixture: one in-process server per session, reset before every test.
+
+Enable with ``pytest_plugins = ["emulator.pytest_plugin"]`` in a conftest. The fixture yields an
+:class:`EmulatorHandle`::
+
+    def test_sends(emulator):
+        client = emulator.sms_client()            # or build your own from .netloc / keys
+        ...
+        assert emulator.messages(phone="13800138000")[0]["status"] == 1
+        emulator.clock.advance(3)
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from emulator.core.chaos import parse_rules
+from emulator.core.clock import Clock
+from emulator.seeds import default_seed
+from emulator.sms.outbox import MessageFilter
+from emulator.state import Emulator
+from emulator.testing import EmulatorServer
+
+FILTER_NAMES = {
+    "phone": "phone", "templateCode": "template_code", "template_code": "template_code",
+    "signName": "sign_name", "sign_name": "sign_name", "bizId": "biz_id", "biz_id": "biz_id", "status": "status",
+}
+
+
+class EmulatorHandle:
+    """What a test gets: the server's addresses, the default keys, and direct access to the state."""
+
+    def __init__(self, server: EmulatorServer, seed_data: dict[str, Any]) -> None:
+        self.server = server
+        self.seed_data = seed_data
+        key_id, value = next(iter(seed_data["accessKeys"].items()))
+        self.access_key_id: str = key_id
+        self.access_key_secret: str = value if isinstance(value, str) else value["secret"]
+
+    @property
+    def endpoint(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return self.server.endpoint
+
+    @property
+    def netloc(self) -> str:
+        """``127.0.0.1:PORT`` (the OpenAPI SDK's ``Config.endpoint``)."""
+        return self.server.netloc
+
+    @property
+    def state(self) -> Emulator:
+        return self.server.state
+
+    @property
+    def clock(self) -> Clock:
+        return self.server.state.clock
+
+    def messages(self, limit: int | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """Outbox messages, newest first; filters ``phone``, ``templateCode``, ``signName``, ``bizId``,
+        ``status`` (snake_case names work too)."""
+        unknown = sorted(set(filters) - set(FILTER_NAMES))
+        if unknown:
+            raise TypeError(f"unknown message filters {unknown}; use {sorted(FILTER_NAMES)}")
+        criteria = MessageFilter(**{FILTER_NAMES[name]: value for name, value in filters.items()})
+        return self.state.sms.messages(criteria, limit)[1]
+
+    def set_chaos(self, rules: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, Any]]:
+        """Replace the chaos rules (``[]`` turns chaos off); returns them as ``GET /_emulator/chaos`` does."""
+        self.state.chaos.set_rules(parse_rules(rules))
+        return self.state.chaos.rules()
+
+    def chaos(self) -> list[dict[str, Any]]:
+        return self.state.chaos.rules()
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Request counts: ``{"sms": {"SendSms": n, ...}}``."""
+        return self.state.stats.snapshot()
+
+    def seed(self, data: dict[str, Any], replace: bool = False) -> None:
+        self.state.seed(data, replace=replace)
+
+    def reset(self) -> None:
+        self.state.reset()
+
+    def sms_client(self, signature_algorithm: str | None = None, **config: Any) -> Any:
+        """A Dysmsapi SDK client pointed at the emulator with the default keys."""
+        from alibabacloud_dysmsapi20170525.client import Client
+        from alibabacloud_tea_openapi.utils_models import Config
+
+        options: dict[str, Any] = {"access_key_id": self.access_key_id, "access_key_secret": self.access_key_secret,
+                                   "endpoint": self.netloc, "protocol": "http", **config}
+        if signature_algorithm:
+            options["signature_algorithm"] = signature_algorithm
+        return Client(Config(**options))
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[EmulatorServer]:
+    """One emulator server for the whole session, seeded with ``emulator/default_seed.json``."""
+    with EmulatorServer(seed=default_seed()) as server:
+        yield server
+
+
+@pytest.fixture
+def emulator(emulator_server: EmulatorServer) -> Iterator[EmulatorHandle]:
+    """The session's emulator, reset to the default seed before the test."""
+    emulator_server.state.reset()
+    yield EmulatorHandle(emulator_server, copy.deepcopy(emulator_server.state.base_seed))

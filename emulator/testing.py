@@ -1,0 +1,75 @@
+"""Run the emulator in-process on a background thread (tests, benchmarks, notebooks)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+from emulator.app import create_server
+from emulator.core.server import EmulatorHTTPServer
+from emulator.state import Emulator
+
+
+class EmulatorServer:
+    """A threaded emulator server on ``host``:``port`` (``0`` = a free port).
+
+    Example
+    -------
+    >>> with EmulatorServer(seed={"accessKeys": {"AK": "secret"}}) as server:
+    ...     server.endpoint.startswith("http://127.0.0.1:")
+    True
+    """
+
+    def __init__(self, seed: Mapping[str, Any] | None = None, host: str = "127.0.0.1", port: int = 0,
+                 random_seed: int = 0, emulator: Emulator | None = None) -> None:
+        self.state = emulator if emulator is not None else Emulator(seed, random_seed)
+        self.host = host
+        self._requested_port = port
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator server is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def endpoint(self) -> str:
+        """``http://127.0.0.1:PORT``, for ``SMS_*_ENDPOINT`` style settings."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def netloc(self) -> str:
+        """``127.0.0.1:PORT``, for the OpenAPI SDK's ``Config.endpoint`` (with ``protocol='http'``)."""
+        return f"{self.host}:{self.port}"
+
+    def start(self) -> EmulatorServer:
+        if self._server is not None:
+            return self
+        self._server = create_server(self.state, self.host, self._requested_port)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"emulator-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and cut every open connection (keep-alive clients included)."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.close_connections()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
