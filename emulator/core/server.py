@@ -60,7 +60,15 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     timeout = IDLE_TIMEOUT_SECONDS
+    wbufsize = 1 << 16  # headers and body leave in one write (flushed per response)
     server: EmulatorHTTPServer
+
+    def setup(self) -> None:
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self._serve()
