@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from alibabacloud_dysmsapi20170525 import models
 from alibabacloud_tea_openapi import exceptions
-from conftest import PHONE, SIGN, STS_KEY, STS_SECRET, STS_TOKEN, WireCall, utc_stamp
+from emulator_wire import PHONE, SIGN, STS_KEY, STS_SECRET, STS_TOKEN, WireCall, utc_stamp
 
 STYLES = ["acs3", "rpc"]
 
@@ -149,7 +149,7 @@ def test_an_unsigned_x_acs_header_is_refused(wire):
 
 
 def test_a_request_without_credentials_is_refused(emulator):
-    from conftest import send
+    from emulator_wire import send
 
     reply = send(emulator.netloc, "/?SignName=x", b"", {"x-acs-action": "QuerySmsSign", "x-acs-version": "2017-05-25"})
     assert (reply.status, reply.code) == (400, "MissingAccessKeyId")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from alibabacloud_dysmsapi20170525 import models
-from conftest import NOTIFY, PHONE, SIGN, VERIFY
+from emulator_wire import NOTIFY, PHONE, SIGN, VERIFY
 
 OTHER_PHONE = "13900139000"
 

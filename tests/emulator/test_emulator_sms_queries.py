@@ -8,7 +8,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from alibabacloud_dysmsapi20170525 import models
 from alibabacloud_tea_openapi import exceptions
-from conftest import NOTIFY, PHONE, REJECTED_SIGN, REJECTED_TEMPLATE, REVIEWING_SIGN, REVIEWING_TEMPLATE, SIGN, VERIFY
+from emulator_wire import (
+    NOTIFY,
+    PHONE,
+    REJECTED_SIGN,
+    REJECTED_TEMPLATE,
+    REVIEWING_SIGN,
+    REVIEWING_TEMPLATE,
+    SIGN,
+    VERIFY,
+)
 
 CHINA = timezone(timedelta(hours=8))
 UNDELIVERABLE = "17000000000"

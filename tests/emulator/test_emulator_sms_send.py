@@ -7,7 +7,7 @@ import json
 import pytest
 from alibabacloud_dysmsapi20170525 import models
 from alibabacloud_tea_openapi import exceptions
-from conftest import (
+from emulator_wire import (
     APPROVAL,
     NOTIFY,
     PHONE,
