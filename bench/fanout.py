@@ -30,7 +30,7 @@ def _timed_send(concurrency: int, endpoint: str, tmp: str) -> float:
 def run() -> list[Figure]:
     from shared.log import get_logger
 
-    get_logger().handlers[0].setStream(open("/dev/null", "w"))  # noqa: SIM115
+    get_logger().handlers[0].stream = open("/dev/null", "w")  # noqa: SIM115
     with emulator_process() as endpoint, tempfile.TemporaryDirectory() as tmp:
         write_element(Path(tmp), endpoint)
         control(endpoint, "PUT", "chaos", {"rules": [

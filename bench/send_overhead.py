@@ -27,7 +27,7 @@ def run() -> list[Figure]:
     with emulator_process() as endpoint, tempfile.TemporaryDirectory() as tmp:
         write_element(Path(tmp), endpoint)
         # Log lines are formatted as in production, then discarded.
-        get_logger().handlers[0].setStream(open("/dev/null", "w"))  # noqa: SIM115
+        get_logger().handlers[0].stream = open("/dev/null", "w")  # noqa: SIM115
         element = App.from_env().getElement("SMS.Bench")
         key_id, secret = seed_keys()
         host = endpoint.split("://", 1)[1]

@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TextIO
 
 _context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("sms_log_context", default={})  # noqa: B039
 _LOGGER_NAME = "sms"
@@ -36,11 +36,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False, default=str)
 
 
+class StdoutHandler(logging.Handler):
+    """Writes to whatever ``sys.stdout`` is at the time (FC collects stdout), or to ``stream``."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            (self.stream or sys.stdout).write(self.format(record) + "\n")
+        except Exception:  # noqa: BLE001 - logging must never break a request
+            self.handleError(record)
+
+
 def get_logger() -> logging.Logger:
     """The service logger; a JSON handler on stdout is attached on first use."""
     logger = logging.getLogger(_LOGGER_NAME)
     if not logger.handlers:
-        handler = logging.StreamHandler(sys.stdout)
+        handler = StdoutHandler()
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
