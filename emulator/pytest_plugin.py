@@ -99,9 +99,15 @@ class EmulatorHandle:
 
 
 @pytest.fixture(scope="session")
-def emulator_server() -> Iterator[EmulatorServer]:
-    """One emulator server for the whole session, seeded with ``emulator/default_seed.json``."""
-    with EmulatorServer(seed=default_seed()) as server:
+def emulator_seed() -> dict[str, Any]:
+    """The seed of the session's server: ``emulator/default_seed.json``. Override it in a conftest to change it."""
+    return default_seed()
+
+
+@pytest.fixture(scope="session")
+def emulator_server(emulator_seed: dict[str, Any]) -> Iterator[EmulatorServer]:
+    """One emulator server for the whole session."""
+    with EmulatorServer(seed=emulator_seed) as server:
         yield server
 
 

@@ -181,14 +181,18 @@ class SmsBackend:
         self.flow.admit([Submission(o.sign.name, template.code, template.type, o.phone) for o in outgoing], now)
         biz_id = self.ids.biz_id()
         deliver_at = now + self.settings.delivery_delay
-        self.outbox.add([
-            Message(biz_id=biz_id, phone=o.phone, sign_name=o.sign.name, template_code=template.code,
-                    template_type=template.type, params=o.params,
-                    content=f"【{o.sign.name}】{template.render(o.params)}", sent_at=now, deliver_at=deliver_at,
-                    request_id=request_id, out_id=out_id, up_extend_code=o.up_extend_code,
-                    fail_code=self.settings.undeliverable.get(o.phone))
-            for o in outgoing
-        ])
+        rendered: dict[tuple[str, int], str] = {}  # SendSms shares one params dict: render it once
+        messages = []
+        for o in outgoing:
+            key = (o.sign.name, id(o.params))
+            if key not in rendered:
+                rendered[key] = f"【{o.sign.name}】{template.render(o.params)}"
+            messages.append(Message(
+                biz_id=biz_id, phone=o.phone, sign_name=o.sign.name, template_code=template.code,
+                template_type=template.type, params=o.params, content=rendered[key], sent_at=now,
+                deliver_at=deliver_at, request_id=request_id, out_id=out_id, up_extend_code=o.up_extend_code,
+                fail_code=self.settings.undeliverable.get(o.phone)))
+        self.outbox.add(messages)
         return biz_id
 
     # -- queries ------------------------------------------------------------------------------
