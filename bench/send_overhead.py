@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import statistics
 import tempfile
 import time
@@ -22,12 +21,12 @@ def run() -> list[Figure]:
     from darabonba.runtime import RuntimeOptions
 
     from shared import App
-    from shared.log import get_logger
+    from shared.log import set_stream
 
     with emulator_process() as endpoint, tempfile.TemporaryDirectory() as tmp:
         write_element(Path(tmp), endpoint)
         # Log lines are formatted as in production, then discarded.
-        get_logger().handlers[0].stream = open("/dev/null", "w")  # noqa: SIM115
+        set_stream(open("/dev/null", "w"))  # noqa: SIM115
         element = App.from_env().getElement("SMS.Bench")
         key_id, secret = seed_keys()
         host = endpoint.split("://", 1)[1]
@@ -52,7 +51,7 @@ def run() -> list[Figure]:
             assert body["Code"] == "OK", body
             if i >= 20:  # warm-up
                 target.append(elapsed)
-        logging.getLogger("sms").handlers.clear()
+        set_stream(None)
     ours_ms, theirs_ms = statistics.median(ours) * 1000, statistics.median(theirs) * 1000
     ratio = ours_ms / theirs_ms
     return [

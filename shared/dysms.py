@@ -56,57 +56,58 @@ def get_client(credentials: Credentials, settings: Settings) -> Any:
         return client
 
 
-def send_sms(
-    credentials: Credentials,
-    settings: Settings,
-    *,
-    phones: list[str],
-    sign_name: str,
-    template_code: str,
-    template_param: str | None,
-) -> SendOutcome:
-    """One SendSms call with bounded retries; raises 46002 or 46003 on failure.
+class SmsGateway:
+    """SendSms for one AccessKey: the SDK client and runtime options are built once."""
 
-    Retried: a connection that failed before the request was sent, ``Throttling.User`` and
-    5xx. Not retried: a read timeout or dropped connection after the request went out
-    (SendSms is not idempotent), which raises 46003 marked ``possibly_delivered``.
-    """
-    from alibabacloud_dysmsapi20170525.models import SendSmsRequest
-    from darabonba.runtime import RuntimeOptions
+    def __init__(self, credentials: Credentials, settings: Settings) -> None:
+        from darabonba.runtime import RuntimeOptions
 
-    client = get_client(credentials, settings)
-    request = SendSmsRequest(
-        phone_numbers=",".join(phones),
-        sign_name=sign_name,
-        template_code=template_code,
-        template_param=template_param,
-    )
-    runtime = RuntimeOptions(
-        connect_timeout=settings.connect_timeout_ms,
-        read_timeout=settings.read_timeout_ms,
-        max_idle_conns=settings.send_concurrency,
-    )
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            response = client.send_sms_with_options(request, runtime)
-        except Exception as exc:  # noqa: BLE001 - every SDK failure is classified below
-            error, retry_after_ms = classify_failure(exc)
-            if retry_after_ms is None or attempt >= settings.send_max_attempts:
-                error.details["attempts"] = attempt
-                raise error from None
-            time.sleep(backoff_seconds(attempt, settings, retry_after_ms))
-            continue
-        body = response.body.to_map() if response.body is not None else {}
-        if body.get("Code") != "OK":
-            raise ProviderError(
-                f"Aliyun answered {body.get('Code')}: {body.get('Message')}",
-                provider_code=str(body.get("Code")),
-                request_id=body.get("RequestId"),
-                details={"providerMessage": body.get("Message"), "attempts": attempt},
-            )
-        return SendOutcome(body=body, attempts=attempt)
+        self.settings = settings
+        self.client = get_client(credentials, settings)
+        self.runtime = RuntimeOptions(
+            connect_timeout=settings.connect_timeout_ms,
+            read_timeout=settings.read_timeout_ms,
+            max_idle_conns=settings.send_concurrency,
+        )
+
+    def send(
+        self, *, phones: list[str], sign_name: str, template_code: str, template_param: str | None
+    ) -> SendOutcome:
+        """One SendSms call with bounded retries; raises 46002 or 46003 on failure.
+
+        Retried: a connection that failed before the request was sent, ``Throttling.User`` and
+        5xx. Not retried: a read timeout or dropped connection after the request went out
+        (SendSms is not idempotent), which raises 46003 marked ``possibly_delivered``.
+        """
+        from alibabacloud_dysmsapi20170525.models import SendSmsRequest
+
+        request = SendSmsRequest(
+            phone_numbers=",".join(phones),
+            sign_name=sign_name,
+            template_code=template_code,
+            template_param=template_param,
+        )
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self.client.send_sms_with_options(request, self.runtime)
+            except Exception as exc:  # noqa: BLE001 - every SDK failure is classified below
+                error, retry_after_ms = classify_failure(exc)
+                if retry_after_ms is None or attempt >= self.settings.send_max_attempts:
+                    error.details["attempts"] = attempt
+                    raise error from None
+                time.sleep(backoff_seconds(attempt, self.settings, retry_after_ms))
+                continue
+            body = response.body.to_map() if response.body is not None else {}
+            if body.get("Code") != "OK":
+                raise ProviderError(
+                    f"Aliyun answered {body.get('Code')}: {body.get('Message')}",
+                    provider_code=str(body.get("Code")),
+                    request_id=body.get("RequestId"),
+                    details={"providerMessage": body.get("Message"), "attempts": attempt},
+                )
+            return SendOutcome(body=body, attempts=attempt)
 
 
 def classify_failure(exc: Exception) -> tuple[SmsError, int | None]:

@@ -17,6 +17,8 @@ def normalize_phone(raw: object) -> str:
     Accepts ``+86``, ``0086`` and ``86`` prefixes, spaces, dashes and parentheses;
     an int is taken as its digits.
     """
+    if type(raw) is str and _MOBILE.fullmatch(raw):
+        return raw  # the common case, already normalised
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
         raise InvalidParameterError(f"phone number must be a string, got {type(raw).__name__}")
     text = _SEPARATORS.sub("", str(raw))

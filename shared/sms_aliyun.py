@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import time
+from functools import cached_property
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from shared import log
 from shared.credentials import Credentials
-from shared.dysms import send_sms
+from shared.dysms import SmsGateway
 from shared.element import Element, NonEmpty
 from shared.errors import InvalidParameterError, RequestFailedError, SmsError
 from shared.phones import mask_phone, normalize_phone_list
@@ -45,6 +46,11 @@ class SmsAliyun(Element):
         config: SmsConfig = self.configs["sms.json"]
         return config
 
+    @cached_property
+    def gateway(self) -> SmsGateway:
+        """The Dysmsapi client for this element's AccessKey, built on first send."""
+        return SmsGateway(Credentials(self.config.accessKey, self.config.accessSecret), self.app.settings)
+
     def sendMessage(self, phoneList: Any, params: Any, verifyTemplateCode: Any) -> dict[str, Any]:  # noqa: N802, N803
         """Send template ``verifyTemplateCode`` with ``params`` to every number in ``phoneList``.
 
@@ -67,8 +73,6 @@ class SmsAliyun(Element):
         return self._send_batches(batches, template_code, template_param)
 
     def _send_batch(self, phones: list[str], template_code: str, template_param: str | None) -> dict[str, Any]:
-        config = self.config
-        credentials = Credentials(config.accessKey, config.accessSecret)
         started = time.perf_counter()
         fields: dict[str, Any] = {
             "element": self.fullName,
@@ -77,11 +81,9 @@ class SmsAliyun(Element):
             "phones": [mask_phone(p) for p in phones[:LOGGED_PHONES]],
         }
         try:
-            outcome = send_sms(
-                credentials,
-                self.app.settings,
+            outcome = self.gateway.send(
                 phones=phones,
-                sign_name=config.verifySign,
+                sign_name=self.config.verifySign,
                 template_code=template_code,
                 template_param=template_param,
             )

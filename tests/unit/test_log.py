@@ -1,0 +1,52 @@
+import io
+import json
+
+import pytest
+
+from shared import log
+
+
+@pytest.fixture
+def stream():
+    buffer = io.StringIO()
+    log.set_stream(buffer)
+    yield buffer
+    log.set_stream(None)
+    log.set_level(None)
+
+
+def lines(buffer):
+    return [json.loads(line) for line in buffer.getvalue().splitlines()]
+
+
+def test_one_json_object_per_line_with_bound_context(stream):
+    with log.bound(requestId="req-1", function="send_sms"):
+        log.info("sms.send ok", element="SMS.Default", phoneCount=2)
+    log.warning("after")
+    first, second = lines(stream)
+    assert first["level"] == "INFO" and first["message"] == "sms.send ok"
+    assert (first["requestId"], first["function"], first["element"], first["phoneCount"]) == (
+        "req-1", "send_sms", "SMS.Default", 2)
+    assert first["timestamp"].endswith("Z") and len(first["timestamp"]) == 24
+    assert "requestId" not in second
+
+
+def test_threshold_drops_lower_levels(stream):
+    log.set_level("WARNING")
+    log.info("quiet")
+    log.error("loud")
+    assert [line["message"] for line in lines(stream)] == ["loud"]
+
+
+def test_level_comes_from_the_environment(stream, monkeypatch):
+    monkeypatch.setenv("SMS_LOG_LEVEL", "error")
+    log.set_level(None)
+    log.warning("quiet")
+    log.error("loud")
+    assert [line["message"] for line in lines(stream)] == ["loud"]
+
+
+def test_unicode_is_kept_and_unknown_types_are_stringified(stream):
+    log.info("签名", value=object.__name__, when=complex(1, 2))
+    [line] = lines(stream)
+    assert line["message"] == "签名" and line["when"] == "(1+2j)"
