@@ -14,6 +14,7 @@ from shared.errors import (
     ProviderError,
     RequestFailedError,
     SmsError,
+    UnknownElementError,
 )
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ __all__ = [
     "ProviderError",
     "RequestFailedError",
     "SmsError",
+    "UnknownElementError",
     "register_type",
 ]
 

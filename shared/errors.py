@@ -19,6 +19,7 @@ class SmsError(Exception):
     """Base of every sms-fc error; ``code`` is 46001, 46002 or 46003."""
 
     code: int = INVALID_PARAMETER
+    http_status: int = 500  # only the FC adapter reads this
 
     def __init__(
         self,
@@ -27,12 +28,14 @@ class SmsError(Exception):
         provider_code: str | None = None,
         request_id: str | None = None,
         details: dict[str, Any] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.provider_code = provider_code
         self.request_id = request_id
         self.details: dict[str, Any] = details or {}
+        self.retry_after = retry_after  # seconds; set only where a retry is safe
 
     def __str__(self) -> str:
         parts = [f"[{self.code}] {self.message}"]
@@ -56,6 +59,19 @@ class InvalidParameterError(SmsError):
     """46001: a parameter is missing or wrong, or the phone list is empty."""
 
     code = INVALID_PARAMETER
+    http_status = 400
+
+
+class RequestError(InvalidParameterError):
+    """46001 with a specific HTTP status: 401, 404, 405, 409, 413, 415, 422, 429 ...
+
+    ``headers`` are added to the HTTP answer (``WWW-Authenticate``, ``Retry-After``, ``Allow``).
+    """
+
+    def __init__(self, message: str, *, status: int, headers: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.http_status = status
+        self.headers = headers or {}
 
 
 class ConfigError(SmsError):
@@ -64,16 +80,28 @@ class ConfigError(SmsError):
     code = INVALID_PARAMETER
 
 
+class UnknownElementError(ConfigError):
+    """46001: no element has that full name."""
+
+    http_status = 404
+
+
 class ConfigUnavailableError(ConfigError):
     """46003: OSS or KMS failed while loading configuration and nothing usable was cached."""
 
     code = REQUEST_FAILED
+    http_status = 503
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("retry_after", 5)  # a config outage: nothing was sent
+        super().__init__(message, **kwargs)
 
 
 class ProviderError(SmsError):
     """46002: Aliyun answered with a code other than OK."""
 
     code = PROVIDER_ERROR
+    http_status = 502
 
 
 class RequestFailedError(SmsError):
@@ -84,8 +112,11 @@ class RequestFailedError(SmsError):
     """
 
     code = REQUEST_FAILED
+    http_status = 503
 
     def __init__(self, message: str, *, possibly_delivered: bool = False, **kwargs: Any) -> None:
+        if not possibly_delivered:
+            kwargs.setdefault("retry_after", 1)  # nothing went out: a retry is safe
         super().__init__(message, **kwargs)
         self.possibly_delivered = possibly_delivered
         self.details.setdefault("possiblyDelivered", possibly_delivered)

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from shared.element import Element, ElementDefinition, element_path, validate_file
-from shared.errors import ConfigError
+from shared.errors import ConfigError, UnknownElementError
 from shared.kms import SecretStore, is_reference
 from shared.registry import TypeRegistry
 from shared.source import ElementSource
@@ -42,7 +42,8 @@ class ElementLoader:
         path = element_path(full_name)
         definition = self._definition(path)
         if definition is None:
-            raise ConfigError(f"unknown element {full_name}: {self.source.describe(f'{path}/e.json')} does not exist")
+            where = self.source.describe(f"{path}/e.json")
+            raise UnknownElementError(f"unknown element {full_name}: {where} does not exist")
         cls, chain = self._resolve_chain(full_name, definition)
         configs = {
             file_name: self._config(chain, file_name, model, definition.type, force=force)

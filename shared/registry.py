@@ -47,5 +47,6 @@ def register_type(full_name: str) -> Callable[[E], E]:
 
 
 def _load_builtin_types() -> None:
-    # Importing the module registers SMS.Aliyun; done on first lookup, not at import time.
+    # Importing the modules registers the library's Types; done on first lookup, not at import time.
+    import shared.directory  # noqa: F401
     import shared.sms_aliyun  # noqa: F401

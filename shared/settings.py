@@ -47,6 +47,10 @@ class Settings:
     in_fc: bool = False
     config_max_age: int = 300
     config_stale_grace: int = 3600
+    api_keys_secret: str | None = None
+    directory: str = "Directory.Default"
+    store_url: str = "sqlite:///.dev/sms-fc.db"
+    max_body_bytes: int = 1024 * 1024
 
     def kms_endpoint_for_region(self) -> Endpoint:
         """``SMS_KMS_ENDPOINT``, else the region's KMS endpoint."""
@@ -81,6 +85,10 @@ class Settings:
             in_fc=bool(env.get("FC_FUNCTION_NAME")),
             config_max_age=_int(env, "SMS_CONFIG_MAX_AGE", 300, minimum=0),
             config_stale_grace=_int(env, "SMS_CONFIG_STALE_GRACE", 3600, minimum=0),
+            api_keys_secret=env.get("SMS_API_KEYS_SECRET") or None,
+            directory=env.get("SMS_DIRECTORY") or "Directory.Default",
+            store_url=env.get("SMS_STORE_URL") or "sqlite:///.dev/sms-fc.db",
+            max_body_bytes=_int(env, "SMS_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
         )
 
 

@@ -1,0 +1,8 @@
+"""send_sms (HTTP trigger): ``POST /messages`` for trusted callers with an API key."""
+
+from shared.fc_http import serve
+from shared.messages_api import ROUTES
+
+
+def handler(event, context):
+    return serve(event, context, ROUTES, function="send_sms")

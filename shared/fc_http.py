@@ -1,0 +1,149 @@
+"""The FC 3.0 HTTP trigger: parse its event, route it, and build its answer.
+
+Every answer is ``{statusCode, headers, body, isBase64Encoded}``; errors are JSON
+``{"error": {"code", "message", ...}}``. The FC request id is bound to every log line and
+returned in the ``x-fc-request-id`` header. Only this module maps errors to HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from shared import log
+from shared.errors import InvalidParameterError, RequestError, SmsError
+
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[["HttpRequest"], "HttpResponse"]
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+@dataclass
+class HttpRequest:
+    """One HTTP request as the FC 3.0 HTTP trigger hands it over."""
+
+    method: str
+    path: str
+    headers: dict[str, str]  # lower-cased names
+    query: dict[str, str]
+    body: bytes
+    source_ip: str = ""
+    request_id: str = ""
+    context: Any = None
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name.lower(), default)
+
+    def json(self, model: type[M], *, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> M:
+        """The body as ``model``; 413, 415 or 400 naming what is wrong."""
+        if len(self.body) > max_bytes:
+            raise RequestError(f"request body is {len(self.body)} bytes; the limit is {max_bytes}", status=413)
+        content_type = (self.header("content-type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise RequestError(
+                f"Content-Type must be application/json, got {content_type or 'nothing'}", status=415
+            )
+        try:
+            data = json.loads(self.body or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidParameterError(f"request body is not valid JSON: {exc}") from None
+        return validate(model, data, "body")
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def validate(model: type[M], data: Any, where: str) -> M:
+    """``data`` as ``model``; a 46001 naming each wrong field (``body.phoneList[0]``)."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_location(where, err['loc'])}: {err['msg']}" for err in exc.errors())
+        raise InvalidParameterError(problems) from None
+
+
+def parse_event(event: bytes | str | Mapping[str, Any], context: Any = None) -> HttpRequest:
+    """The FC 3.0 HTTP event (bytes of JSON) as an :class:`HttpRequest`."""
+    try:
+        data = json.loads(event) if isinstance(event, (bytes, str)) else dict(event)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidParameterError("the event is not an FC HTTP trigger event (not JSON)") from None
+    if not isinstance(data, dict) or not isinstance(data.get("requestContext"), dict):
+        raise InvalidParameterError("the event is not an FC HTTP trigger event (no requestContext)")
+    http = data["requestContext"].get("http") or {}
+    body = data.get("body") or ""
+    try:
+        raw = base64.b64decode(body, validate=True) if data.get("isBase64Encoded") else body.encode("utf-8")
+    except (binascii.Error, ValueError, AttributeError):
+        raise InvalidParameterError("the event's body is not valid base64") from None
+    return HttpRequest(
+        method=str(http.get("method") or "GET").upper(),
+        path=str(http.get("path") or data.get("rawPath") or "/"),
+        headers={str(k).lower(): str(v) for k, v in (data.get("headers") or {}).items()},
+        query={str(k): str(v) for k, v in (data.get("queryParameters") or {}).items()},
+        body=raw,
+        source_ip=str(http.get("sourceIp") or ""),
+        request_id=str(getattr(context, "request_id", "") or data["requestContext"].get("requestId") or ""),
+        context=context,
+    )
+
+
+def serve(event: Any, context: Any, routes: Mapping[tuple[str, str], Handler], *, function: str) -> dict[str, Any]:
+    """Parse, route and answer one HTTP invocation; errors become JSON answers, never tracebacks."""
+    request_id = str(getattr(context, "request_id", "") or "")
+    with log.bound(requestId=request_id, function=function):
+        try:
+            request = parse_event(event, context)
+            response = route(request, routes)
+        except SmsError as error:
+            response = error_response(error)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: log the type, answer 500
+            log.error("http.unhandled", errorType=type(exc).__name__)
+            response = HttpResponse(500, {"error": {"code": 46003, "message": "internal error"}})
+        log.info("http.response", status=response.status)
+        return render(response, request_id)
+
+
+def route(request: HttpRequest, routes: Mapping[tuple[str, str], Handler]) -> HttpResponse:
+    path = "/" + request.path.strip("/")
+    handler = routes.get((request.method, path))
+    if handler is not None:
+        return handler(request)
+    allowed = sorted(method for method, route_path in routes if route_path == path)
+    if allowed:
+        allow = {"Allow": ", ".join(allowed)}
+        raise RequestError(f"{request.method} is not allowed on {path}", status=405, headers=allow)
+    raise RequestError(f"no route for {path}", status=404)
+
+
+def error_response(error: SmsError) -> HttpResponse:
+    headers = dict(getattr(error, "headers", {}))
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    body = {"error": error.to_dict()}
+    log.warning("http.error", status=error.http_status, errorCode=error.code, providerCode=error.provider_code)
+    return HttpResponse(error.http_status, body, headers)
+
+
+def render(response: HttpResponse, request_id: str) -> dict[str, Any]:
+    headers = {"content-type": "application/json; charset=utf-8", "x-fc-request-id": request_id, **response.headers}
+    body = "" if response.body is None else json.dumps(response.body, ensure_ascii=False)
+    return {"statusCode": response.status, "headers": headers, "body": body, "isBase64Encoded": False}
+
+
+def _location(where: str, loc: tuple[Any, ...]) -> str:
+    text = where
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
