@@ -110,6 +110,39 @@ class SmsGateway:
             return SendOutcome(body=body, attempts=attempt)
 
 
+    def query_sign(self, sign_name: str) -> dict[str, Any]:
+        """QuerySmsSign: ``SignStatus`` (0 reviewing, 1 approved, 2 rejected), ``Reason``, ...; raises 46002/46003."""
+        from alibabacloud_dysmsapi20170525.models import QuerySmsSignRequest
+
+        return self._query(
+            lambda: self.client.query_sms_sign_with_options(QuerySmsSignRequest(sign_name=sign_name), self.runtime)
+        )
+
+    def query_template(self, template_code: str) -> dict[str, Any]:
+        """QuerySmsTemplate: ``TemplateStatus``, ``TemplateType``, ``TemplateContent``, ...; raises 46002/46003."""
+        from alibabacloud_dysmsapi20170525.models import QuerySmsTemplateRequest
+
+        return self._query(
+            lambda: self.client.query_sms_template_with_options(
+                QuerySmsTemplateRequest(template_code=template_code), self.runtime
+            )
+        )
+
+    def _query(self, call: Any) -> dict[str, Any]:
+        try:
+            response = call()
+        except Exception as exc:  # noqa: BLE001 - classified like a send, but never retried
+            raise classify_failure(exc)[0] from None
+        body: dict[str, Any] = response.body.to_map() if response.body is not None else {}
+        if body.get("Code") != "OK":
+            raise ProviderError(
+                f"Aliyun answered {body.get('Code')}: {body.get('Message')}",
+                provider_code=str(body.get("Code")),
+                request_id=body.get("RequestId"),
+            )
+        return body
+
+
 def classify_failure(exc: Exception) -> tuple[SmsError, int | None]:
     """Map an SDK exception to our error, and say whether (and how soon, in ms) to retry.
 

@@ -9,6 +9,7 @@ name supplies the behaviour.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -41,6 +42,7 @@ class Element:
 
     meta: ClassVar[str] = ""
     config_files: ClassVar[dict[str, type[BaseModel]]] = {}
+    secret_fields: ClassVar[dict[str, frozenset[str]]] = {}  # per file: fields that belong in KMS
 
     def __init__(self, app: App, full_name: str, definition: ElementDefinition, configs: dict[str, Any]) -> None:
         self.app = app
@@ -50,6 +52,25 @@ class Element:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.fullName}>"
+
+    def template_needs(self) -> list[TemplateNeed]:
+        """Templates this element will send, for the config check (none by default)."""
+        return []
+
+
+@dataclass(frozen=True)
+class TemplateNeed:
+    """A template another element relies on, and the variables its use supplies.
+
+    ``variables`` is the exact set the template must take; ``variable_count`` only how many
+    (a verification code takes exactly one, whatever its name).
+    """
+
+    service: str
+    template_code: str
+    purpose: str
+    variables: frozenset[str] | None = None
+    variable_count: int | None = None
 
 
 def element_path(full_name: object) -> str:

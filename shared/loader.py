@@ -23,6 +23,7 @@ class LoadedElement:
     cls: type[Element]
     configs: dict[str, BaseModel]
     chain: tuple[str, ...]  # the instance, then each Type element above it
+    raw: dict[str, dict[str, Any]]  # each config file merged along the chain, before KMS references resolve
 
 
 class ElementLoader:
@@ -45,11 +46,15 @@ class ElementLoader:
             where = self.source.describe(f"{path}/e.json")
             raise UnknownElementError(f"unknown element {full_name}: {where} does not exist")
         cls, chain = self._resolve_chain(full_name, definition)
+        raw = {file_name: self._merged(chain, file_name, definition.type) for file_name in cls.config_files}
         configs = {
-            file_name: self._config(chain, file_name, model, definition.type, force=force)
+            file_name: validate_file(
+                model, self.secrets.resolve(raw[file_name], self._where(chain, file_name), force=force),
+                self._where(chain, file_name),
+            )
             for file_name, model in cls.config_files.items()
         }
-        return LoadedElement(full_name, definition, cls, configs, tuple(chain))
+        return LoadedElement(full_name, definition, cls, configs, tuple(chain), raw)
 
     def _definition(self, path: str) -> ElementDefinition | None:
         where = self.source.describe(f"{path}/e.json")
@@ -80,9 +85,10 @@ class ElementLoader:
             chain.append(type_name)
             type_name = parent.type
 
-    def _config(
-        self, chain: list[str], file_name: str, model: type[BaseModel], type_name: str, *, force: bool
-    ) -> BaseModel:
+    def _where(self, chain: list[str], file_name: str) -> str:
+        return self.source.describe(f"{element_path(chain[0])}/{file_name}")
+
+    def _merged(self, chain: list[str], file_name: str, type_name: str) -> dict[str, Any]:
         merged: dict[str, Any] | None = None
         for name in reversed(chain):  # the topmost Type first, the instance last
             rel = f"{element_path(name)}/{file_name}"
@@ -92,11 +98,9 @@ class ElementLoader:
             if not isinstance(data, dict):
                 raise ConfigError(f"{self.source.describe(rel)}: must be a JSON object")
             merged = deep_merge(merged or {}, data)
-        where = self.source.describe(f"{element_path(chain[0])}/{file_name}")
         if merged is None:
-            raise ConfigError(f"{where}: missing; {type_name} elements need it")
-        resolved = self.secrets.resolve(merged, where, force=force)
-        return validate_file(model, resolved, where)
+            raise ConfigError(f"{self._where(chain, file_name)}: missing; {type_name} elements need it")
+        return merged
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

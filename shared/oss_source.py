@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from shared.errors import ConfigError, ConfigUnavailableError
-from shared.source import parse_json
+from shared.source import names_from_paths, parse_json
 
 if TYPE_CHECKING:
     from shared.credentials import Credentials
@@ -50,6 +50,33 @@ class OssSource:
         except UnicodeDecodeError:
             raise ConfigError(f"{self.describe(path)}: not UTF-8 text") from None
         return parse_json(text, self.describe(path))
+
+    def list_names(self) -> list[str]:
+        import alibabacloud_oss_v2 as oss
+
+        prefix = f"{self.prefix}/" if self.prefix else ""
+        keys: list[str] = []
+        try:
+            paginator = self._client().list_objects_v2_paginator()
+            for page in paginator.iter_page(oss.ListObjectsV2Request(bucket=self.bucket, prefix=prefix)):
+                keys.extend(obj.key[len(prefix):] for obj in page.contents or [])
+        except oss.exceptions.OperationError as exc:
+            raise oss_error(f"oss://{self.bucket}/{prefix}", exc.unwrap()) from None
+        return sorted(names_from_paths(keys))
+
+    def put_json(self, path: str, data: Any) -> str:
+        """Write ``data`` as JSON at ``path`` under the prefix; returns its oss:// URL."""
+        import json
+
+        import alibabacloud_oss_v2 as oss
+
+        body = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+        try:
+            self._client().put_object(oss.PutObjectRequest(
+                bucket=self.bucket, key=self.key(path), body=body, content_type="application/json"))
+        except oss.exceptions.OperationError as exc:
+            raise oss_error(self.describe(path), exc.unwrap()) from None
+        return self.describe(path)
 
     def _client(self) -> Any:
         credentials = self.credentials()

@@ -51,6 +51,7 @@ class Settings:
     directory: str = "Directory.Default"
     store_url: str = "sqlite:///.dev/sms-fc.db"
     max_body_bytes: int = 1024 * 1024
+    check_report_url: str | None = None
 
     def kms_endpoint_for_region(self) -> Endpoint:
         """``SMS_KMS_ENDPOINT``, else the region's KMS endpoint."""
@@ -89,6 +90,7 @@ class Settings:
             directory=env.get("SMS_DIRECTORY") or "Directory.Default",
             store_url=env.get("SMS_STORE_URL") or "sqlite:///.dev/sms-fc.db",
             max_body_bytes=_int(env, "SMS_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
+            check_report_url=env.get("SMS_CHECK_REPORT_URL") or None,
         )
 
 

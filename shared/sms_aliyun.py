@@ -40,6 +40,7 @@ class SmsAliyun(Element):
 
     meta = "SMS.Meta"
     config_files: ClassVar[dict[str, type[BaseModel]]] = {"sms.json": SmsConfig}
+    secret_fields: ClassVar[dict[str, frozenset[str]]] = {"sms.json": frozenset({"accessSecret"})}
 
     @property
     def config(self) -> SmsConfig:

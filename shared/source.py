@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,6 +22,9 @@ class ElementSource(Protocol):
 
     def describe(self, path: str) -> str:
         """Where ``path`` lives, for error messages."""
+
+    def list_names(self) -> list[str]:
+        """Full names of every element in the source (every ``.../e.json``), sorted."""
 
 
 class DirectorySource:
@@ -43,8 +46,21 @@ class DirectorySource:
     def describe(self, path: str) -> str:
         return str(self.root / path)
 
+    def list_names(self) -> list[str]:
+        return sorted(names_from_paths(str(p.relative_to(self.root).as_posix()) for p in self.root.rglob("e.json")))
+
     def __repr__(self) -> str:
         return f"DirectorySource({str(self.root)!r})"
+
+
+def names_from_paths(paths: Iterable[str]) -> list[str]:
+    """``SMS/Foo/e.json`` → ``SMS.Foo``; other files are ignored."""
+    names = []
+    for path in paths:
+        parts = path.split("/")
+        if len(parts) >= 3 and parts[-1] == "e.json":
+            names.append(".".join(parts[:-1]))
+    return names
 
 
 def parse_json(text: str, where: str) -> Any:

@@ -1,0 +1,7 @@
+"""config_check (timer trigger, also on demand): validate every element, secret, signature and template."""
+
+from shared.config_check import handle
+
+
+def handler(event, context):
+    return handle(event, context)

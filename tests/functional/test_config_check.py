@@ -1,0 +1,160 @@
+"""The config check against the emulator: one finding for each kind of misconfiguration."""
+
+import json
+
+import pytest
+from fc_support import fc_context, load_event
+from functional_support import log_lines
+
+from shared import App
+from shared.config_check import run_check
+from shared.element import Element, TemplateNeed
+from shared.settings import Endpoint, Settings
+
+SIGN = "阿里云短信测试"
+
+
+class NeedsTemplates(Element):
+    """A test Type that relies on templates, as the verification and approval elements do."""
+
+    config_files = {}
+
+    def template_needs(self):
+        extra = self.definition.model_extra
+        return [TemplateNeed(n["service"], n["code"], n["purpose"],
+                             frozenset(n["variables"]) if "variables" in n else None, n.get("count"))
+                for n in extra["needs"]]
+
+
+def write(root, path, data):
+    file = root / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(json.dumps(data, ensure_ascii=False))
+
+
+def sms(root, name, key_id, secret, sign=SIGN, e_type="SMS.Aliyun"):
+    write(root, f"SMS/{name}/e.json", {"title": name, "type": e_type, "backendBundleEntry": "."})
+    if secret is not None:
+        write(root, f"SMS/{name}/sms.json", {"accessKey": key_id, "accessSecret": secret, "verifySign": sign})
+
+
+@pytest.fixture
+def check(emulator, tmp_path):
+    root = tmp_path / "elements"
+
+    def run(endpoint=None):
+        app = App(Settings(elements_source=str(root), dysms_endpoint=Endpoint.parse(endpoint or emulator.endpoint, "t"),
+                           send_max_attempts=1))
+        app.register_type("Test.Needs", NeedsTemplates)
+        report = run_check(app)
+        return report, {(f.element, f.check, f.severity) for f in report.findings}
+
+    run.root = root
+    return run
+
+
+def test_a_healthy_element_gets_only_the_plaintext_warning(check, emulator):
+    sms(check.root, "Default", emulator.access_key_id, emulator.access_key_secret)
+    report, found = check()
+    assert found == {("SMS.Default", "plaintext-secret", "warning")}
+    assert report.summary()["ok"] is True and report.elements == ["SMS.Default"]
+    assert emulator.stats()["sms"]["QuerySmsSign"] == 1
+
+
+def test_each_kind_of_misconfiguration_is_a_finding(check, emulator):
+    key, secret = emulator.access_key_id, emulator.access_key_secret
+    sms(check.root, "Broken", key, None)
+    write(check.root, "SMS/Broken/sms.json", {"accessKey": key, "verifySign": SIGN})
+    sms(check.root, "UnknownKey", "LTAI5tNoSuchKey", secret)
+    sms(check.root, "WrongSecret", key, "wrong")
+    sms(check.root, "NoSign", key, secret, sign="不存在的签名")
+    sms(check.root, "Reviewing", key, secret, sign="审核中签名")
+    sms(check.root, "Rejected", key, secret, sign="驳回签名")
+    report, found = check()
+    assert {(e, c, s) for e, c, s in found if c != "plaintext-secret"} == {
+        ("SMS.Broken", "config", "error"),
+        ("SMS.UnknownKey", "access-key", "error"),
+        ("SMS.WrongSecret", "access-key", "error"),
+        ("SMS.NoSign", "signature", "error"),
+        ("SMS.Reviewing", "signature", "warning"),
+        ("SMS.Rejected", "signature", "error"),
+    }
+    rejected = next(f for f in report.findings if f.element == "SMS.Rejected" and f.check == "signature")
+    assert "签名与营业执照主体不一致" in rejected.problem and rejected.fix
+    broken = next(f for f in report.findings if f.element == "SMS.Broken" and f.check == "config")
+    assert "accessSecret: Field required" in broken.problem
+    assert report.summary()["ok"] is False
+
+
+def test_templates_other_elements_rely_on(check, emulator):
+    sms(check.root, "Default", emulator.access_key_id, emulator.access_key_secret)
+    approval = ["processTitle", "userNick"]
+    needs = [
+        {"service": "SMS.Default", "code": "SMS_100000003", "purpose": "approval", "variables": approval},
+        {"service": "SMS.Default", "code": "SMS_100000001", "purpose": "verification", "count": 1},
+        {"service": "SMS.Default", "code": "SMS_100000002", "purpose": "approval", "variables": approval},
+        {"service": "SMS.Default", "code": "SMS_100000002", "purpose": "verification", "count": 1},
+        {"service": "SMS.Default", "code": "SMS_404", "purpose": "approval", "variables": approval},
+        {"service": "SMS.Default", "code": "SMS_100000004", "purpose": "verification", "count": 1},
+        {"service": "SMS.Default", "code": "SMS_100000005", "purpose": "notification", "variables": ["name"]},
+        {"service": "SMS.Missing", "code": "SMS_100000001", "purpose": "verification", "count": 1},
+    ]
+    write(check.root, "Test/Checker/e.json",
+          {"title": "n", "type": "Test.Needs", "backendBundleEntry": ".", "needs": needs})
+    report, _ = check()
+    problems = sorted((f.check, f.severity, f.problem.split(" (via")[0]) for f in report.findings
+                      if f.element == "Test.Checker")
+    assert problems == [
+        ("template", "error", "approval template SMS_404"),
+        ("template", "error", "notification template SMS_100000005"),
+        ("template", "error", "verification template SMS_100000001"),
+        ("template", "warning", "verification template SMS_100000004"),
+        ("template-variables", "error", "approval template SMS_100000002"),
+        ("template-variables", "error", "verification template SMS_100000002"),
+    ]
+
+
+def test_a_type_element_is_checked_through_its_instances(check, emulator):
+    sms(check.root, "Company", emulator.access_key_id, None)
+    write(check.root, "SMS/Company/sms.json", {"accessKey": emulator.access_key_id, "verifySign": SIGN})
+    sms(check.root, "Shop", None, None, e_type="SMS.Company")
+    write(check.root, "SMS/Shop/sms.json", {"accessSecret": emulator.access_key_secret})
+    report, found = check()
+    assert found == {("SMS.Shop", "plaintext-secret", "warning")}
+    assert emulator.stats()["sms"]["QuerySmsSign"] == 1
+
+
+def test_unreachable_dysmsapi(check, emulator, closed_port_endpoint):
+    sms(check.root, "Default", emulator.access_key_id, emulator.access_key_secret)
+    _, found = check(closed_port_endpoint)
+    assert ("SMS.Default", "reachability", "error") in found
+
+
+def test_one_log_line_per_finding_and_a_summary(check, emulator, capsys):
+    sms(check.root, "NoSign", emulator.access_key_id, emulator.access_key_secret, sign="不存在的签名")
+    check()
+    lines = log_lines(capsys.readouterr().out)
+    findings = [line for line in lines if line["message"] == "config_check.finding"]
+    assert {(f["element"], f["check"], f["severity"]) for f in findings} == {
+        ("SMS.NoSign", "signature", "error"), ("SMS.NoSign", "plaintext-secret", "warning")}
+    assert all(f["fix"] and f["problem"] for f in findings)
+    [summary] = [line for line in lines if line["message"] == "config_check.summary"]
+    assert (summary["errors"], summary["warnings"], summary["ok"]) == (1, 1, False)
+    assert emulator.access_key_secret not in json.dumps(lines)
+
+
+def test_handler_runs_on_the_timer_event(check, emulator, monkeypatch):
+    from functions.config_check.index import handler
+    from shared import runtime
+
+    sms(check.root, "Default", emulator.access_key_id, emulator.access_key_secret)
+    monkeypatch.setenv("SMS_ELEMENTS_SOURCE", str(check.root))
+    monkeypatch.setenv("SMS_DYSMS_ENDPOINT", emulator.endpoint)
+    runtime.reset()
+    event = json.dumps(load_event("timer_config_check.json")).encode()
+    report = json.loads(handler(event, fc_context(function="config_check")))
+    assert report["summary"]["ok"] is True and report["elements"] == ["SMS.Default"]
+    bad = json.loads(handler(json.dumps({"triggerTime": "x", "triggerName": "t", "payload": "{oops"}).encode(),
+                             fc_context()))
+    assert "event.payload" in bad["error"]["message"]
+    runtime.reset()
