@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8800
 
-.PHONY: dev test lint typecheck bench install clean
+.PHONY: dev test lint typecheck bench install clean build lock check
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,18 @@ typecheck: install
 ## Benchmarks: each figure printed beside its target.
 bench: install
 	$(PY) -m bench
+
+## Assemble build/<function>/ for FC: index.py, shared/ and the locked dependencies (python3.10).
+build: install
+	$(PY) tools/build_functions.py
+
+## Re-pin every runtime dependency in requirements.lock.
+lock: install
+	$(PY) tools/build_functions.py --lock
+
+## Run the config check against $$SMS_* (the emulator or real Aliyun) and print the report.
+check: install
+	$(PY) -m shared.config_check
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

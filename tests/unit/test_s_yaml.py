@@ -53,3 +53,41 @@ def test_props_validate_against_fc3_schema(name, resource, props):
 def test_schema_rejects_a_broken_resource():
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     assert list(jsonschema.Draft7Validator(schema).iter_errors({"functionName": "x", "runtime": "python3.10"}))
+
+
+def props_of(name):
+    return next(props for resource_name, _, props in resolved_resources() if resource_name == name)
+
+
+def test_all_four_functions_are_described():
+    assert sorted(name for name, _, _ in resolved_resources()) == [
+        "approval_notify", "config_check", "send_sms", "verification"]
+
+
+def test_http_triggers_are_anonymous_post_with_our_own_auth():
+    for name in ("send_sms", "verification"):
+        [trigger] = props_of(name)["triggers"]
+        assert trigger["triggerType"] == "http"
+        assert trigger["triggerConfig"]["authType"] == "anonymous"
+        assert "POST" in trigger["triggerConfig"]["methods"]
+    assert props_of("send_sms")["environmentVariables"]["SMS_API_KEYS_SECRET"]
+
+
+def test_timer_runs_on_shanghai_time_with_a_json_payload():
+    [trigger] = props_of("config_check")["triggers"]
+    assert trigger["triggerConfig"]["cronExpression"].startswith("CRON_TZ=Asia/Shanghai ")
+    assert json.loads(trigger["triggerConfig"]["payload"]) == {"check": "all"}
+
+
+def test_approval_notify_retries_async_and_has_an_on_failure_destination():
+    config = props_of("approval_notify")["asyncInvokeConfig"]
+    assert config["maxAsyncRetryAttempts"] >= 1
+    assert config["destinationConfig"]["onFailure"]["destination"].startswith("acs:mns:")
+
+
+def test_logs_keep_json_lines_apart_and_vpc_and_role_are_set():
+    for name, _, props in resolved_resources():
+        assert props["logConfig"]["logBeginRule"] == "None", name
+        assert props["vpcConfig"]["vpcId"] and props["role"], name
+        assert props["code"] == f"./build/{name}", name
+        assert props["environmentVariables"]["PYTHONPATH"] == "/code/python", name
