@@ -95,7 +95,7 @@ class SmsAliyun(Element):
                 outcome="failed",
                 errorCode=error.code,
                 providerCode=error.provider_code,
-                requestId=error.request_id,
+                aliyunRequestId=error.request_id,
                 attempts=error.details.get("attempts"),
                 latencyMs=round((time.perf_counter() - started) * 1000, 1),
             )
@@ -104,7 +104,7 @@ class SmsAliyun(Element):
             "sms.send ok",
             **fields,
             outcome="sent",
-            requestId=outcome.body.get("RequestId"),
+            aliyunRequestId=outcome.body.get("RequestId"),
             bizId=outcome.body.get("BizId"),
             attempts=outcome.attempts,
             latencyMs=round((time.perf_counter() - started) * 1000, 1),

@@ -198,7 +198,7 @@ def test_log_line_has_outcome_and_no_secrets_numbers_or_values(make_app, emulato
     assert line["templateCode"] == NOTIFY_TEMPLATE
     assert line["phoneCount"] == 2
     assert line["phones"] == ["138****8000", "139****9000"]
-    assert line["requestId"] and line["bizId"] and line["attempts"] == 1
+    assert line["aliyunRequestId"] and line["bizId"] and line["attempts"] == 1
     assert isinstance(line["latencyMs"], float)
     for forbidden in (PHONE, "13900139000", "SECRETNAME", "987654", emulator.access_key_secret):
         assert forbidden not in out
