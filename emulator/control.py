@@ -12,6 +12,9 @@ DELETE                /_emulator/sms/messages empty the outbox → ``{"deleted":
 GET / PUT / DELETE    /_emulator/chaos        ``{"rules": [...]}`` (see :mod:`emulator.core.chaos`)
 GET / DELETE          /_emulator/stats        ``{"sms": {"SendSms": n, ...}}``
 GET / POST            /_emulator/clock        ``{"now", "offset"}``; POST ``{"advance": s}`` or ``{"set": epoch}``
+GET                   /_emulator/kms/secrets  ``{"secrets": [{"name", "versions": [{"versionId", "stages"}]}]}``
+PUT                   /_emulator/kms/secrets/ ``<name>`` with ``{"data": "..."}``: a new ACSCurrent version
+                      <name>                  (the old one becomes ACSPrevious) → ``{"name", "versionId"}``
 ====================  ======================  ===============================================
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote
 
 from emulator.core.chaos import parse_rules
 from emulator.core.exchange import Request, Response
@@ -26,6 +30,7 @@ from emulator.sms.outbox import MessageFilter
 from emulator.state import Emulator
 
 Handler = Callable[[Request], Response]
+NamedHandler = Callable[[Request, str], Response]
 TRUE_WORDS = ("1", "true", "yes")
 
 
@@ -57,6 +62,10 @@ def _int_query(request: Request, name: str) -> int | None:
         raise ControlError(f"query parameter {name} must be an integer") from None
 
 
+def _bind(handler: NamedHandler, name: str) -> Handler:
+    return lambda request: handler(request, name)
+
+
 def message_filter(request: Request) -> MessageFilter:
     """``GET /_emulator/sms/messages`` query → filter."""
     return MessageFilter(
@@ -81,10 +90,17 @@ class Control:
             "/_emulator/chaos": {"GET": self.get_chaos, "PUT": self.put_chaos, "DELETE": self.delete_chaos},
             "/_emulator/stats": {"GET": self.get_stats, "DELETE": self.delete_stats},
             "/_emulator/clock": {"GET": self.get_clock, "POST": self.move_clock},
+            "/_emulator/kms/secrets": {"GET": self.list_secrets},
+        }
+        self.named_routes: dict[str, dict[str, NamedHandler]] = {
+            "/_emulator/kms/secrets/": {"PUT": self.put_secret},
         }
 
     def __call__(self, request: Request) -> Response:
-        methods = self.routes.get(request.path.rstrip("/"))
+        path = request.path.rstrip("/")
+        methods: dict[str, Handler] | None = self.routes.get(path)
+        if methods is None:
+            methods = self._named(path)
         if methods is None:
             return Response.json({"error": f"no control endpoint {request.path}"}, 404)
         handler = methods.get(request.method)
@@ -95,6 +111,14 @@ class Control:
             return handler(request)
         except ControlError as error:
             return Response.json({"error": str(error)}, error.status)
+
+    def _named(self, path: str) -> dict[str, Handler] | None:
+        """Routes ending in a (percent-encoded) name such as a secret's ``sms/default``."""
+        for prefix, methods in self.named_routes.items():
+            if path.startswith(prefix) and len(path) > len(prefix):
+                name = unquote(path[len(prefix):])
+                return {method: _bind(handler, name) for method, handler in methods.items()}
+        return None
 
     def reset(self, request: Request) -> Response:
         self.emulator.reset()
@@ -154,3 +178,18 @@ class Control:
                 move(value)
                 return self.get_clock(request)
         raise ControlError('send {"advance": seconds} or {"set": epoch}')
+
+    def list_secrets(self, request: Request) -> Response:
+        with self.emulator.lock:
+            return Response.json({"secrets": self.emulator.kms.describe()})
+
+    def put_secret(self, request: Request, name: str) -> Response:
+        data = _json_object(request).get("data")
+        if not isinstance(data, str):
+            raise ControlError('send {"data": "<secret text>"}')
+        try:
+            with self.emulator.lock:
+                version = self.emulator.kms.put_secret(name, data)
+        except ValueError as error:
+            raise ControlError(str(error)) from None
+        return Response.json({"name": name, "versionId": version.version_id, "stages": list(version.stages)})

@@ -1,9 +1,10 @@
-"""Dispatch: control API under ``/_emulator/``, POP calls by action and version, 404 for the rest.
+"""Dispatch: control API under ``/_emulator/``, POP calls by action and version, OSS for the rest.
 
 A POP call is ``/`` with either ACS3 headers (``Authorization`` + ``x-acs-action`` /
 ``x-acs-version``, the signed source of truth) or RPC query parameters (``Action`` / ``Version``).
 Order for a POP call: count it in stats → verify the signature → find the service and action →
-chaos → the service's handler (under the emulator lock).
+chaos → the service's handler (under the emulator lock). Every other request goes to ``storage``
+(the OSS gateway, :mod:`emulator.oss.gateway`), or is a 404 when there is none.
 """
 
 from __future__ import annotations
@@ -53,17 +54,19 @@ def detect_pop_call(request: Request) -> PopCall | None:
     return None
 
 
-def fault_response(fault: Fault, request_id: str, host_id: str, messages: dict[str, str]) -> Response:
-    """The answer a chaos fault stands for."""
+def fault_response(fault: Fault, request_id: str, host_id: str, messages: dict[str, str],
+                   error_status: int | None = None) -> Response:
+    """The answer a chaos fault stands for; ``error_status`` is the service's
+    :attr:`~emulator.core.service.ServiceSpec.error_fault_status`."""
     if fault.type == "drop":
         return Response.dropped()
     if fault.type == "garbage":
         return Response(200, GARBAGE_BODY, {"Content-Type": "text/html"})
     code = fault.code or ""
-    if fault.type == "error" and fault.status is None:
+    if fault.type == "error" and fault.status is None and error_status is None:
         error = CustomBusinessError(code, fault.message or messages.get(code) or code)
         return business_response(error, request_id)
-    status = fault.status or 503
+    status = fault.status or (error_status if fault.type == "error" else None) or 503
     headers = {"x-acs-retry-after": str(fault.retry_after_ms)} if fault.retry_after_ms else None
     pop = gateway_error(code or STATUS_CODES.get(status, "InternalError"), status, fault.message, headers)
     return error_response(pop, request_id, host_id)
@@ -82,9 +85,11 @@ class Router:
     """Turns a :class:`Request` into a :class:`Response` against one :class:`Emulator`."""
 
     def __init__(self, emulator: Emulator, control: Callable[[Request], Response],
+                 storage: Callable[[Request], Response] | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.emulator = emulator
         self.control = control
+        self.storage = storage
         self._sleep = sleep
 
     def __call__(self, request: Request) -> Response:
@@ -93,6 +98,8 @@ class Router:
         call = detect_pop_call(request)
         if call is not None:
             return self.pop(request, call)
+        if self.storage is not None:
+            return self.storage(request)
         return Response.json({"Code": "NotFound", "Message": f"Nothing is served at {request.path}."}, 404)
 
     def pop(self, request: Request, call: PopCall) -> Response:
@@ -113,7 +120,8 @@ class Router:
             if outcome.delay_ms:
                 self._sleep(outcome.delay_ms / 1000)
             if outcome.fault is not None:
-                return fault_response(outcome.fault, request_id, host_id, dict(api.business_messages))
+                return fault_response(outcome.fault, request_id, host_id, dict(api.business_messages),
+                                      spec.error_fault_status)
             with emulator.lock:
                 if emulator.generation != generation:
                     return Response.dropped()  # the state was reset while this request waited

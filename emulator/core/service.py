@@ -33,10 +33,16 @@ class Api(Protocol):
 @dataclass(frozen=True)
 class ServiceSpec:
     """One POP service: ``name`` keys stats, chaos rules, seed sections and control paths;
-    ``version`` is the API version its calls carry; ``host`` is the HostId of its error bodies."""
+    ``version`` is the API version its calls carry; ``host`` is the HostId of its error bodies.
+
+    ``error_fault_status`` is the HTTP status of a chaos ``error`` fault that names no status:
+    None answers it as a business code inside HTTP 200 (Dysmsapi); services without business
+    codes (KMS) answer a gateway error with this status instead.
+    """
 
     name: str
     version: str
     host: str
     make_backend: Callable[[Clock, Ids], Any]
     make_api: Callable[[Any], Api]
+    error_fault_status: int | None = None

@@ -1,4 +1,4 @@
-"""Fixtures for the emulator's own tests: SDK clients and self-signed raw POP calls."""
+"""Fixtures for the emulator's own tests: SDK clients (Dysmsapi, KMS, OSS) and self-signed raw POP calls."""
 
 from __future__ import annotations
 
@@ -28,3 +28,15 @@ def sms(emulator):
 def any_sms(request, emulator):
     """The SDK client signing with ACS3, then with legacy RPC v2."""
     return emulator.sms_client(signature_algorithm=None if request.param == "acs3" else "v2")
+
+
+@pytest.fixture
+def kms(emulator):
+    """The real KMS SDK client (ACS3-HMAC-SHA256) pointed at the emulator."""
+    return emulator.kms_client()
+
+
+@pytest.fixture(params=["acs3", "v2"])
+def any_kms(request, emulator):
+    """The KMS SDK client signing with ACS3, then with legacy RPC v2."""
+    return emulator.kms_client(signature_algorithm=None if request.param == "acs3" else "v2")

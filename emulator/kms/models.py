@@ -1,0 +1,214 @@
+"""The KMS backend: generic secrets with versions and stages, and a reversible stand-in for encryption.
+
+Seed section ``kms`` (all keys optional)::
+
+    {"secrets": {
+        "sms/plain": "<text>",
+        "sms/rotated": {"versions": [
+            {"versionId": "v1", "data": "<old text>", "stages": ["ACSPrevious"]},
+            {"versionId": "v2", "data": "<new text>", "stages": ["ACSCurrent"]}]}}}
+
+A plain string is one version ``v1`` in stage ``ACSCurrent``. A secret needs exactly one version in
+``ACSCurrent`` and a stage labels at most one version. Seeding a name again replaces that secret.
+:meth:`KmsBackend.put_secret` adds a version the way a rotation does: the new one becomes
+``ACSCurrent``, the old current one ``ACSPrevious``, and the old previous one loses its stage (it
+stays readable by ``VersionId``).
+
+Ciphertexts are **not** encrypted: a ``CiphertextBlob`` is base64 of the JSON object
+``{"emulatorKms": 1, "keyId", "keyVersionId", "plaintext", "encryptionContext"}``, so Decrypt
+reverses exactly what Encrypt produced and rejects anything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from emulator.core.clock import Clock
+from emulator.core.ids import Ids
+from emulator.kms.errors import InvalidSecretName, RejectedValueError, ResourceNotFound
+
+SECRET_NAME = re.compile(r"^[0-9A-Za-z_/+=.@-]{1,192}$")
+SECRET_ARN = re.compile(r"^acs:kms:[^:]*:[^:]*:secret/(?P<name>.+)$")
+CURRENT = "ACSCurrent"
+PREVIOUS = "ACSPrevious"
+CIPHERTEXT_MARK = "emulatorKms"
+
+
+@dataclass(frozen=True)
+class SecretVersion:
+    version_id: str
+    data: str
+    stages: tuple[str, ...]
+    created: float
+
+
+@dataclass
+class Secret:
+    name: str
+    created: float
+    versions: dict[str, SecretVersion] = field(default_factory=dict)
+
+    def find(self, version_id: str | None, stage: str | None) -> SecretVersion | None:
+        """The version with that id (and stage, when both are given), or the one in ``stage``."""
+        if version_id is not None:
+            version = self.versions.get(version_id)
+            if version is None or (stage is not None and stage not in version.stages):
+                return None
+            return version
+        wanted = stage or CURRENT
+        return next((v for v in self.versions.values() if wanted in v.stages), None)
+
+    def next_version_id(self) -> str:
+        number = len(self.versions) + 1
+        while f"v{number}" in self.versions:
+            number += 1
+        return f"v{number}"
+
+
+@dataclass(frozen=True)
+class Plaintext:
+    text: str
+    key_id: str
+    key_version_id: str
+
+
+def secret_name(text: str) -> str:
+    """``SecretName`` as a name or an ARN ``acs:kms:<region>:<account>:secret/<name>`` → the name."""
+    if text.startswith("acs:"):
+        match = SECRET_ARN.match(text)
+        if match is None:
+            raise InvalidSecretName(f"The specified parameter SecretName is not a valid secret ARN: {text}")
+        return match.group("name")
+    return text
+
+
+def key_version_id(key_id: str) -> str:
+    """A stable KeyVersionId per KeyId (the emulator has no real keys)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"emulator-kms:{key_id}"))
+
+
+def _version(entry: Any, where: str, now: float) -> SecretVersion:
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"{where} must be an object")
+    version_id, data, stages = entry.get("versionId"), entry.get("data"), entry.get("stages", [])
+    if not isinstance(version_id, str) or not version_id:
+        raise ValueError(f"{where}.versionId must be a non-empty string")
+    if not isinstance(data, str):
+        raise ValueError(f"{where}.data must be a string")
+    if not isinstance(stages, list) or not all(isinstance(s, str) and s for s in stages):
+        raise ValueError(f"{where}.stages must be a list of stage names")
+    return SecretVersion(version_id, data, tuple(dict.fromkeys(stages)), now)
+
+
+def parse_secret(name: Any, value: Any, now: float) -> Secret:
+    """One ``kms.secrets`` entry → :class:`Secret`; raises ValueError naming the field."""
+    where = f"kms.secrets.{name}"
+    if not isinstance(name, str) or not SECRET_NAME.match(name):
+        raise ValueError(f"{where}: a secret name is 1-192 of [0-9A-Za-z_/+=.@-]")
+    if isinstance(value, str):
+        versions = [SecretVersion("v1", value, (CURRENT,), now)]
+    elif isinstance(value, Mapping) and isinstance(value.get("versions"), list) and value["versions"]:
+        versions = [_version(entry, f"{where}.versions[{i}]", now) for i, entry in enumerate(value["versions"])]
+    else:
+        raise ValueError(f'{where} must be a string or {{"versions": [{{"versionId", "data", "stages"}}]}}')
+    if len({v.version_id for v in versions}) != len(versions):
+        raise ValueError(f"{where}: versionIds must be unique")
+    stages = [stage for v in versions for stage in v.stages]
+    if len(set(stages)) != len(stages):
+        raise ValueError(f"{where}: a stage may label only one version")
+    if CURRENT not in stages:
+        raise ValueError(f"{where}: one version must be in stage {CURRENT}")
+    return Secret(name, now, {v.version_id: v for v in versions})
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(base64.b64decode(text, validate=True))
+    except (binascii.Error, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+class KmsBackend:
+    """The secrets of one emulated account."""
+
+    def __init__(self, clock: Clock, ids: Ids) -> None:
+        self.clock = clock
+        self.ids = ids
+        self.reset()
+
+    def reset(self) -> None:
+        self.secrets: dict[str, Secret] = {}
+
+    def prepare_seed(self, section: Any) -> Callable[[], None]:
+        """Validate seed section ``kms`` completely; return the function that applies it."""
+        if not isinstance(section, Mapping):
+            raise ValueError("kms must be an object")
+        entries = section.get("secrets", {})
+        if not isinstance(entries, Mapping):
+            raise ValueError("kms.secrets must be an object of name → text")
+        now = self.clock.now()
+        secrets = [parse_secret(name, value, now) for name, value in entries.items()]
+
+        def apply() -> None:
+            self.secrets.update((secret.name, secret) for secret in secrets)
+
+        return apply
+
+    def put_secret(self, name: str, data: str) -> SecretVersion:
+        """A new ``ACSCurrent`` version of ``name`` (creating the secret when it does not exist)."""
+        if not SECRET_NAME.match(name):
+            raise ValueError(f"{name!r} is not a valid secret name: 1-192 of [0-9A-Za-z_/+=.@-]")
+        if not isinstance(data, str):
+            raise ValueError("secret data must be a string")
+        now = self.clock.now()
+        secret = self.secrets.setdefault(name, Secret(name, now))
+        for version in list(secret.versions.values()):
+            stages = tuple(s for s in version.stages if s != PREVIOUS)
+            if CURRENT in stages:
+                stages = tuple(s for s in stages if s != CURRENT) + (PREVIOUS,)
+            secret.versions[version.version_id] = replace(version, stages=stages)
+        version = SecretVersion(secret.next_version_id(), data, (CURRENT,), now)
+        secret.versions[version.version_id] = version
+        return version
+
+    def secret_value(self, name: str, version_id: str | None = None,
+                     stage: str | None = None) -> tuple[Secret, SecretVersion]:
+        """GetSecretValue's lookup: a name or ARN, then a version by id and/or stage."""
+        secret = self.secrets.get(secret_name(name))
+        version = secret.find(version_id, stage) if secret is not None else None
+        if secret is None or version is None:
+            raise ResourceNotFound()
+        return secret, version
+
+    def encrypt(self, key_id: str, plaintext: str, context: dict[str, Any] | None) -> tuple[str, str]:
+        """(CiphertextBlob, KeyVersionId) — see the module doc: base64 JSON, not encryption."""
+        version = key_version_id(key_id)
+        document = {CIPHERTEXT_MARK: 1, "keyId": key_id, "keyVersionId": version, "plaintext": plaintext,
+                    "encryptionContext": context or {}}
+        blob = base64.b64encode(json.dumps(document, ensure_ascii=False).encode("utf-8")).decode("ascii")
+        return blob, version
+
+    def decrypt(self, blob: str, context: dict[str, Any] | None) -> Plaintext:
+        document = _json_object(blob)
+        if document is None or document.get(CIPHERTEXT_MARK) != 1:
+            raise RejectedValueError()
+        if (document.get("encryptionContext") or {}) != (context or {}):
+            raise RejectedValueError("The EncryptionContext does not match the one used to encrypt.")
+        text, key_id, version = (document.get(name) for name in ("plaintext", "keyId", "keyVersionId"))
+        if not (isinstance(text, str) and isinstance(key_id, str) and isinstance(version, str)):
+            raise RejectedValueError()
+        return Plaintext(text, key_id, version)
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The control API's view: names, versions and stages (never the data)."""
+        return [{"name": secret.name,
+                 "versions": [{"versionId": v.version_id, "stages": list(v.stages)} for v in secret.versions.values()]}
+                for secret in sorted(self.secrets.values(), key=lambda s: s.name)]
