@@ -5,11 +5,12 @@ from __future__ import annotations
 from emulator.control import Control
 from emulator.core.routing import Router
 from emulator.core.server import EmulatorHTTPServer
+from emulator.oss.gateway import OssGateway
 from emulator.state import Emulator
 
 
 def create_router(emulator: Emulator) -> Router:
-    return Router(emulator, Control(emulator))
+    return Router(emulator, Control(emulator), OssGateway(emulator))
 
 
 def create_server(emulator: Emulator, host: str = "127.0.0.1", port: int = 0) -> EmulatorHTTPServer:

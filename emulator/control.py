@@ -15,6 +15,7 @@ GET / POST            /_emulator/clock        ``{"now", "offset"}``; POST ``{"ad
 GET                   /_emulator/kms/secrets  ``{"secrets": [{"name", "versions": [{"versionId", "stages"}]}]}``
 PUT                   /_emulator/kms/secrets/ ``<name>`` with ``{"data": "..."}``: a new ACSCurrent version
                       <name>                  (the old one becomes ACSPrevious) → ``{"name", "versionId"}``
+GET                   /_emulator/oss          ``{"buckets": {"<bucket>": ["<key>", ...]}}``
 ====================  ======================  ===============================================
 """
 
@@ -91,6 +92,7 @@ class Control:
             "/_emulator/stats": {"GET": self.get_stats, "DELETE": self.delete_stats},
             "/_emulator/clock": {"GET": self.get_clock, "POST": self.move_clock},
             "/_emulator/kms/secrets": {"GET": self.list_secrets},
+            "/_emulator/oss": {"GET": self.list_buckets},
         }
         self.named_routes: dict[str, dict[str, NamedHandler]] = {
             "/_emulator/kms/secrets/": {"PUT": self.put_secret},
@@ -193,3 +195,7 @@ class Control:
         except ValueError as error:
             raise ControlError(str(error)) from None
         return Response.json({"name": name, "versionId": version.version_id, "stages": list(version.stages)})
+
+    def list_buckets(self, request: Request) -> Response:
+        with self.emulator.lock:
+            return Response.json({"buckets": self.emulator.oss.describe()})

@@ -15,6 +15,7 @@ from emulator.core.service import Api, ServiceSpec
 from emulator.core.signatures import NonceCache, SignatureVerifier
 from emulator.core.stats import Stats
 from emulator.kms.models import KmsBackend
+from emulator.oss.models import OssBackend
 from emulator.services import SERVICES
 from emulator.sms.models import SmsBackend
 
@@ -23,7 +24,7 @@ class Emulator:
     """In-memory state behind the server; thread-safe.
 
     ``seed`` is the base seed (design.md seed JSON, plus the extensions documented in
-    :mod:`emulator.sms.models`, :mod:`emulator.kms.models` and
+    :mod:`emulator.sms.models`, :mod:`emulator.kms.models`, :mod:`emulator.oss.models` and
     :mod:`emulator.core.credentials`, and ``randomSeed``):
     :meth:`reset` returns to exactly that state, so ids repeat after a reset.
 
@@ -47,6 +48,7 @@ class Emulator:
         self.services: dict[str, ServiceSpec] = {spec.name: spec for spec in SERVICES}
         self.backends: dict[str, Any] = {spec.name: spec.make_backend(self.clock, self.ids) for spec in SERVICES}
         self.apis: dict[str, Api] = {spec.name: spec.make_api(self.backends[spec.name]) for spec in SERVICES}
+        self.backends["oss"] = OssBackend(self.clock, self.ids)  # not POP: served by emulator.oss.gateway
         self._random_seed = random_seed
         self._base_seed: dict[str, Any] = copy.deepcopy(dict(seed or {}))
         self.reset()
@@ -59,6 +61,11 @@ class Emulator:
     @property
     def kms(self) -> KmsBackend:
         backend: KmsBackend = self.backends["kms"]
+        return backend
+
+    @property
+    def oss(self) -> OssBackend:
+        backend: OssBackend = self.backends["oss"]
         return backend
 
     def service_for_version(self, version: str) -> ServiceSpec | None:
@@ -83,7 +90,7 @@ class Emulator:
     def seed(self, data: Mapping[str, Any], replace: bool = False) -> None:
         """Merge seed data (keys and catalogue entries are added or replaced by id / name / code).
 
-        With ``replace`` the seeded data (keys, signatures, templates, outbox, secrets) is cleared first.
+        With ``replace`` the seeded data (keys, signatures, templates, outbox, secrets, buckets) is cleared first.
         Everything is validated before anything changes; a ValueError names the bad field.
         """
         with self.lock:

@@ -138,9 +138,14 @@ class RequestHandler(BaseHTTPRequestHandler):
             self.rfile.readline(8)
 
     def _write(self, response: Response) -> None:
-        headers = {"Content-Type": JSON_CONTENT_TYPE, **response.headers}
+        """Status, headers (a JSON content type unless the response names one or has no body; the
+        response's own ``Server`` replaces http.server's), one write."""
+        headers = {"Content-Type": JSON_CONTENT_TYPE, **response.headers} if response.body else dict(response.headers)
         try:
-            self.send_response(response.status)
+            self.log_request(response.status)
+            self.send_response_only(response.status)
+            self.send_header("Server", headers.pop("Server", "") or self.version_string())
+            self.send_header("Date", self.date_time_string())
             for name, value in headers.items():
                 if name.lower() not in ("content-length", "connection"):
                     self.send_header(name, value)

@@ -40,3 +40,9 @@ def kms(emulator):
 def any_kms(request, emulator):
     """The KMS SDK client signing with ACS3, then with legacy RPC v2."""
     return emulator.kms_client(signature_algorithm=None if request.param == "acs3" else "v2")
+
+
+@pytest.fixture(params=["v4", "v1"])
+def any_oss(request, emulator):
+    """The alibabacloud-oss-v2 client signing with V4, then with V1 (one attempt per call)."""
+    return emulator.oss_client(signature_version=request.param, retry_max_attempts=1)

@@ -48,11 +48,12 @@ def test_a_chunked_body_is_read(emulator):
     assert "分块签名" in emulator.state.sms.catalog.signs
 
 
-def test_other_paths_are_404_json(emulator):
+def test_other_paths_are_oss_answering_xml(emulator):
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(f"{emulator.endpoint}/some-bucket/some-key", timeout=5)
     assert info.value.code == 404
-    assert json.loads(info.value.read())["Code"] == "NotFound"
+    assert info.value.headers["Content-Type"] == "application/xml"
+    assert b"<Code>NoSuchBucket</Code>" in info.value.read()
 
 
 def test_stop_closes_idle_keep_alive_connections():
