@@ -66,12 +66,14 @@ def parse_max_keys(text: str | None) -> int:
 
 
 def encode_token(marker: str) -> str:
-    return base64.urlsafe_b64encode(marker.encode("utf-8")).decode("ascii")
+    """URL-safe base64 without padding, so the token needs no escaping anywhere."""
+    return base64.urlsafe_b64encode(marker.encode("utf-8")).decode("ascii").rstrip("=")
 
 
 def decode_token(token: str) -> str:
+    padded = token.translate(str.maketrans("-_", "+/")) + "=" * (-len(token) % 4)
     try:
-        return base64.b64decode(token.translate(str.maketrans("-_", "+/")), validate=True).decode("utf-8")
+        return base64.b64decode(padded, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise InvalidArgument("The continuation token provided is incorrect.",
                               ArgumentName="continuation-token", ArgumentValue=token) from None
