@@ -1,0 +1,195 @@
+"""The send_sms function: handler(event, context) with events/ files against the emulator."""
+
+import json
+
+import pytest
+from fc_support import http_event, invoke, load_event
+from functional_support import log_lines
+
+from functions.send_sms.index import handler
+from shared import runtime
+from shared.api_keys import hash_key
+
+FULL_KEY = "sk_test_full_access_key_000000000000000000000"
+LIMITED_KEY = "sk_test_limited_key_0000000000000000000000000"
+PHONE = "13800138000"
+DIRECTORY = {
+    "members": [
+        {"id": "u1", "name": "张三", "phone": "13800138001", "departments": ["sales"], "roles": ["approver"]},
+        {"id": "u2", "name": "李四", "phone": "+86 138-0013-8002", "departments": ["sales-east"]},
+        {"id": "u3", "name": "王五", "departments": ["sales"]},
+        {"id": "u4", "name": "赵六", "phone": "12345", "roles": ["approver"]},
+        {"id": "u5", "name": "孙七", "phone": "13800138005", "departments": ["hr"], "roles": ["approver"]},
+    ],
+    "departments": [{"id": "sales"}, {"id": "sales-east", "parent": "sales"}, {"id": "hr"}],
+    "roles": [{"id": "approver"}],
+}
+
+
+def write(root, path, data):
+    file = root / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(json.dumps(data, ensure_ascii=False))
+
+
+@pytest.fixture
+def service(emulator, tmp_path, monkeypatch):
+    root = tmp_path / "elements"
+    write(root, "SMS/Default/e.json", {"title": "d", "type": "SMS.Aliyun", "backendBundleEntry": "."})
+    write(root, "SMS/Default/sms.json", {"accessKey": emulator.access_key_id,
+                                         "accessSecret": {"kms": "sms/default-secret"}, "verifySign": "阿里云短信测试"})
+    write(root, "Directory/Default/e.json", {"title": "dir", "type": "Directory.Static", "backendBundleEntry": "."})
+    write(root, "Directory/Default/directory.json", DIRECTORY)
+    emulator.kms_put_secret("sms-fc/api-keys", json.dumps({"keys": [
+        {"id": "full", "sha256": hash_key(FULL_KEY)},
+        {"id": "limited", "sha256": hash_key(LIMITED_KEY), "elements": ["SMS.Default"], "templates": ["SMS_100000002"]},
+    ]}))
+    env = {"SMS_ELEMENTS_SOURCE": str(root), "SMS_DYSMS_ENDPOINT": emulator.endpoint,
+           "SMS_KMS_ENDPOINT": emulator.endpoint, "SMS_API_KEYS_SECRET": "sms-fc/api-keys",
+           "SMS_STORE_URL": f"sqlite:///{tmp_path / 'store.db'}", "SMS_SEND_MAX_ATTEMPTS": "2",
+           "SMS_RETRY_BASE_DELAY_MS": "0", "SMS_RETRY_MAX_DELAY_MS": "0", "SMS_MAX_BODY_BYTES": "4096"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    runtime.reset()
+    yield emulator
+    runtime.reset()
+
+
+def body(**overrides):
+    data = {"service": "SMS.Default", "templateCode": "SMS_100000002", "params": {"name": "张三", "order": 1024},
+            "phoneList": [PHONE]}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def auth(key=FULL_KEY, **extra):
+    return {"Authorization": f"Bearer {key}", "Content-Type": "application/json", **extra}
+
+
+def test_sends_to_a_phone_list(service):
+    answer = invoke(handler, http_event(body(), headers=auth()))
+    assert answer["statusCode"] == 200
+    assert answer["json"]["result"]["Code"] == "OK"
+    assert answer["json"]["recipients"]["phones"] == 1
+    assert answer["headers"]["x-fc-request-id"] == "req-test-1"
+    assert [m["content"] for m in service.messages()] == ["【阿里云短信测试】您好，张三，您的订单1024已发货。"]
+
+
+def test_sample_events_work_as_shipped_once_the_key_is_filled_in(service):
+    for name in ("http_send_sms.json", "http_send_sms_base64.json"):
+        event = load_event(name)
+        for header in list(event["headers"]):
+            if header.lower() == "authorization":
+                event["headers"][header] = f"Bearer {FULL_KEY}"
+        assert invoke(handler, event)["statusCode"] == 200, name
+    assert {m["phone"] for m in service.messages()} >= {"13900139000", PHONE, "13800138001", "13800138002"}
+
+
+def test_recipients_resolve_through_departments_roles_and_members(service):
+    answer = invoke(handler, http_event(body(phoneList=None, recipients={
+        "departments": ["sales", "nope"], "roles": ["approver"], "members": ["u1", "ghost"]}), headers=auth()))
+    assert answer["statusCode"] == 200
+    report = answer["json"]["recipients"]
+    assert report["phones"] == 3
+    assert report["unknown"] == {"members": ["ghost"], "departments": ["nope"], "roles": []}
+    assert sorted(report["withoutPhone"]) == ["u3", "u4"]
+    assert sorted(m["phone"] for m in service.messages()) == ["13800138001", "13800138002", "13800138005"]
+
+
+@pytest.mark.parametrize("headers", [
+    {"Content-Type": "application/json"},
+    {"Authorization": "Basic dXNlcjpwYXNz", "Content-Type": "application/json"},
+    {"Authorization": "Bearer sk_wrong", "Content-Type": "application/json"},
+    {"Authorization": "Bearer ", "Content-Type": "application/json"},
+])
+def test_missing_or_wrong_key_is_a_401_that_reveals_nothing(service, headers, capsys):
+    answer = invoke(handler, http_event(body(), headers=headers))
+    assert answer["statusCode"] == 401
+    assert answer["json"]["error"]["message"] == "missing or invalid API key"
+    assert answer["headers"]["WWW-Authenticate"].startswith("Bearer")
+    assert service.messages() == []
+    assert "sk_wrong" not in capsys.readouterr().out
+
+
+def test_no_key_ever_reaches_a_log(service, capsys):
+    invoke(handler, http_event(body(), headers=auth()))
+    out = capsys.readouterr().out
+    assert FULL_KEY not in out and hash_key(FULL_KEY) not in out
+    assert '"caller": "full"' in out
+
+
+def test_limited_key_may_only_use_its_template(service):
+    assert invoke(handler, http_event(body(), headers=auth(LIMITED_KEY)))["statusCode"] == 200
+    answer = invoke(handler, http_event(body(templateCode="SMS_100000001", params={"code": "1234"}),
+                                        headers=auth(LIMITED_KEY)))
+    assert answer["statusCode"] == 403
+    assert "SMS_100000001" in answer["json"]["error"]["message"]
+
+
+@pytest.mark.parametrize(("payload", "fragment"), [
+    (body(templateCode=None), "body.templateCode: Field required"),
+    (body(phoneList=None), "give phoneList and/or recipients"),
+    (body(phoneList=["12345"]), "phoneList[0]: not a mainland mobile number"),
+    (body(params={"name": {"x": 1}}), "body.params.name"),
+    (body(service="SMS.Nope"), "service: unknown element SMS.Nope"),
+    (body(extra=1), "body.extra: Extra inputs are not permitted"),
+    (body(phoneList=None, recipients={"members": ["ghost"]}), "no recipient has a usable phone number"),
+])
+def test_bad_bodies_are_400_naming_the_field(service, payload, fragment):
+    answer = invoke(handler, http_event(payload, headers=auth()))
+    assert answer["statusCode"] == 400, answer["json"]
+    assert answer["json"]["error"]["code"] == 46001
+    assert fragment in answer["json"]["error"]["message"]
+    assert service.messages() == []
+
+
+@pytest.mark.parametrize(("event_kwargs", "status", "fragment"), [
+    ({"raw_body": "{not json"}, 400, "not valid JSON"),
+    ({"raw_body": json.dumps(body(phoneList=[PHONE] * 400))}, 413, "limit is 4096"),
+    ({"headers": auth(**{"Content-Type": "text/plain"})}, 415, "Content-Type must be application/json"),
+    ({"method": "GET"}, 405, "GET is not allowed on /messages"),
+    ({"path": "/elsewhere"}, 404, "no route for /elsewhere"),
+])
+def test_request_shape_errors(service, event_kwargs, status, fragment):
+    kwargs = {"headers": auth(), **event_kwargs}
+    answer = invoke(handler, http_event(body(), **kwargs))
+    assert answer["statusCode"] == status
+    assert fragment in answer["json"]["error"]["message"]
+
+
+def test_an_event_that_is_not_http_is_a_400_not_a_traceback(service):
+    answer = handler(b"not json at all", None)
+    assert answer["statusCode"] == 400
+    assert "not an FC HTTP trigger event" in json.loads(answer["body"])["error"]["message"]
+
+
+def test_aliyun_error_is_502_with_its_code(service):
+    answer = invoke(handler, http_event(body(templateCode="SMS_999999999"), headers=auth()))
+    assert answer["statusCode"] == 502
+    error = answer["json"]["error"]
+    assert (error["code"], error["providerCode"]) == (46002, "isv.SMS_TEMPLATE_ILLEGAL")
+    assert error["requestId"]
+
+
+def test_no_answer_is_503_with_retry_after_when_a_retry_is_safe(service):
+    service.set_chaos([{"service": "sms", "action": "SendSms", "probability": 1.0,
+                        "fault": {"type": "http", "status": 503}}])
+    answer = invoke(handler, http_event(body(), headers=auth()))
+    assert answer["statusCode"] == 503
+    assert answer["json"]["error"]["code"] == 46003
+    assert answer["headers"]["Retry-After"] == "1"
+
+
+def test_possibly_delivered_is_503_without_retry_after(service):
+    service.set_chaos([{"service": "sms", "action": "SendSms", "probability": 1.0, "fault": {"type": "drop"}}])
+    answer = invoke(handler, http_event(body(), headers=auth()))
+    assert answer["statusCode"] == 503
+    assert answer["json"]["error"]["possiblyDelivered"] is True
+    assert "Retry-After" not in answer["headers"]
+
+
+def test_every_log_line_carries_the_request_id(service, capsys):
+    invoke(handler, http_event(body(), headers=auth()))
+    lines = log_lines(capsys.readouterr().out)
+    assert lines and all(line["requestId"] == "req-test-1" and line["function"] == "send_sms" for line in lines)
+    assert PHONE not in json.dumps(lines)
