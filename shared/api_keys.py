@@ -12,6 +12,7 @@ at the caller. ``python -m shared.api_keys new --id NAME`` mints one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -89,7 +90,11 @@ def load_keys(app: App) -> list[KeyEntry]:
     if not name:
         log.error("auth.unconfigured", hint="set SMS_API_KEYS_SECRET to the KMS secret holding the API key hashes")
         return []
-    text = app.secrets.get(name)
+    return _parse_keys(name, app.secrets.get(name))  # the secret's text is cached; so is its parse
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_keys(name: str, text: str) -> list[KeyEntry]:
     try:
         return KeyFile.model_validate_json(text).keys
     except ValueError:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.element import Element, NonEmpty
 from shared.errors import InvalidParameterError
 from shared.phones import normalize_phone
+from shared.recipients import Recipients
 from shared.registry import register_type
 
 
@@ -50,19 +51,6 @@ class DirectoryConfig(BaseModel):
     members: list[Member] = Field(default_factory=list)
     departments: list[Department] = Field(default_factory=list)
     roles: list[Role] = Field(default_factory=list)
-
-
-class Recipients(BaseModel):
-    """Who to text, by directory id."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    members: list[str] = Field(default_factory=list)
-    departments: list[str] = Field(default_factory=list)
-    roles: list[str] = Field(default_factory=list)
-
-    def is_empty(self) -> bool:
-        return not (self.members or self.departments or self.roles)
 
 
 @dataclass

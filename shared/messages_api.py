@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, Stric
 
 from shared import log
 from shared.api_keys import authenticate
-from shared.directory import Recipients
 from shared.fc_http import HttpRequest, HttpResponse
 from shared.notify import notify
+from shared.recipients import Recipients
 from shared.runtime import app_for
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from shared.directory import Recipients, StaticDirectory
 from shared.errors import InvalidParameterError, UnknownElementError
 from shared.phones import normalize_phone_list
+from shared.recipients import Recipients
 
 if TYPE_CHECKING:
     from shared.app import App
@@ -36,6 +36,8 @@ def notify(
                               "withoutPhone": []}
     wanted = Recipients.model_validate(recipients) if isinstance(recipients, dict) else recipients
     if wanted is not None and not wanted.is_empty():
+        from shared.directory import StaticDirectory
+
         resolution = element_of(app, directory or app.settings.directory, StaticDirectory, "directory").resolve(wanted)
         phones = list(dict.fromkeys([*phones, *resolution.phones]))
         report = resolution.report()

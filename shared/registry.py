@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -27,11 +28,12 @@ class TypeRegistry:
         self._types[full_name] = cls
 
     def get(self, full_name: str) -> type[Element] | None:
-        _load_builtin_types()
+        _load_builtin_type(full_name)
         return self._types.get(full_name) or self._parent.get(full_name)
 
     def names(self) -> list[str]:
-        _load_builtin_types()
+        for name in BUILTIN_TYPES:
+            _load_builtin_type(name)
         return sorted({*self._parent, *self._types})
 
 
@@ -46,7 +48,12 @@ def register_type(full_name: str) -> Callable[[E], E]:
     return decorate
 
 
-def _load_builtin_types() -> None:
-    # Importing the modules registers the library's Types; done on first lookup, not at import time.
-    import shared.directory  # noqa: F401
-    import shared.sms_aliyun  # noqa: F401
+# The library's own Types, by the module that registers each: imported on first lookup only,
+# so a function pays for the Types it uses.
+BUILTIN_TYPES = {"SMS.Aliyun": "shared.sms_aliyun", "Directory.Static": "shared.directory"}
+
+
+def _load_builtin_type(full_name: str) -> None:
+    module = BUILTIN_TYPES.get(full_name)
+    if module is not None and full_name not in _global_types:
+        importlib.import_module(module)
