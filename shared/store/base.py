@@ -1,0 +1,131 @@
+"""The store port: what every backend offers, the results it returns, and the error it raises.
+
+Each family of operations (idempotency records now; codes and rate limits later) is a set of
+methods on :class:`Store` with one implementation per backend, and every backend passes the
+same contract suite (``tests/contract``). All decisions use the store's injected ``clock``,
+never the server's, so that tests control time on every backend.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from shared.errors import REQUEST_FAILED, SmsError
+
+ClaimStatus = Literal["claimed", "in_progress", "done", "mismatch"]
+CLAIMED: ClaimStatus = "claimed"
+IN_PROGRESS: ClaimStatus = "in_progress"
+DONE: ClaimStatus = "done"
+MISMATCH: ClaimStatus = "mismatch"
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+
+class StoreUnavailableError(SmsError):
+    """46003: the store (SQLite or Redis) could not be reached or did not answer; nothing was sent."""
+
+    code = REQUEST_FAILED
+    http_status = 503
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("retry_after", 1)
+        super().__init__(message, **kwargs)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What :meth:`Store.claim` found.
+
+    ``status`` is one of:
+
+    - ``"claimed"``: the caller owns the key now and holds ``token``; ``progress`` is what an
+      earlier owner saved (after a release or a lost lease), else None.
+    - ``"in_progress"``: another owner holds an unexpired lease; ``retry_after`` is the number
+      of seconds until that lease ends.
+    - ``"done"``: completed and not expired; ``response`` is the stored answer.
+    - ``"mismatch"``: a record with a different fingerprint exists; nothing else is revealed.
+    """
+
+    status: ClaimStatus
+    token: str | None = None
+    response: dict[str, Any] | None = None
+    progress: dict[str, Any] | None = None
+    retry_after: float | None = None
+
+
+class Store(Protocol):
+    """Shared state for every FC instance; two stores on the same URL behave as one."""
+
+    def claim(self, key: str, fingerprint: str, *, ttl: float, lease: float) -> Claim:
+        """Claim ``key`` for a ``lease`` of seconds; a new or re-claimed record lives at least ``ttl`` seconds."""
+        ...
+
+    def complete(self, key: str, token: str, response: dict[str, Any], *, ttl: float) -> bool:
+        """Store ``response``: the record is done and lives ``ttl`` seconds from now.
+
+        Only the holder of ``token`` may complete, even after its lease ran out, as long as nobody
+        claimed the key since. Completing again with the same token returns True and keeps the
+        first response.
+        """
+        ...
+
+    def release(self, key: str, token: str, *, progress: dict[str, Any] | None = None) -> bool:
+        """Give up the claim so that a retry can proceed at once.
+
+        ``progress`` (or, when None, what :meth:`save_progress` stored) goes to the next claimant,
+        and the key stays bound to its fingerprint until the record expires. A record without any
+        progress is deleted: nothing happened, so the key is free for any request.
+        """
+        ...
+
+    def save_progress(self, key: str, token: str, progress: dict[str, Any], *, lease: float | None = None) -> bool:
+        """Replace the record's progress mid-way; ``lease`` (seconds from now) also renews the lease."""
+        ...
+
+    def ping(self) -> None:
+        """Raise :class:`StoreUnavailableError` unless the store answers."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the store may not be used afterwards."""
+        ...
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def check_seconds(**values: float | None) -> None:
+    """Raise ValueError unless every given duration is a positive number of seconds."""
+    for name, value in values.items():
+        if value is not None and not value > 0:
+            raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+
+
+def new_token() -> str:
+    """A random owner token: each claim gets its own, so a stale owner is fenced off."""
+    return secrets.token_hex(16)
+
+
+def check_key(key: str) -> None:
+    if not isinstance(key, str) or not key:
+        raise ValueError("a store key must be a non-empty string")
+
+
+def dump(value: dict[str, Any] | None) -> str | None:
+    """Compact JSON for a stored dict (None stays None)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TypeError(f"stored values must be dicts, got {type(value).__name__}")
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def load(text: str | None) -> dict[str, Any] | None:
+    return None if text is None else json.loads(text)

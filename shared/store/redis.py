@@ -1,0 +1,124 @@
+"""The shared store for production: Redis or Tair, one Lua script per operation.
+
+Each operation is a single ``EVALSHA`` round trip (redis-py loads a script once per server on
+``NOSCRIPT``). Decisions use the caller's clock, passed in as ``now``; key expiry only
+collects garbage (see ``shared.store.scripts``). Connection errors are retried twice with a
+short backoff; a retried script recognises its own token, so a claim or completion whose
+answer was lost is not applied twice against the caller.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
+
+from shared.store import scripts
+from shared.store.base import (
+    CLAIMED,
+    DONE,
+    IN_PROGRESS,
+    MISMATCH,
+    Claim,
+    Store,
+    StoreUnavailableError,
+    check_key,
+    check_seconds,
+    dump,
+    load,
+    new_token,
+)
+
+DEFAULT_PREFIX = "sms-fc:"
+IDEMPOTENCY = "idem:"
+_STATUSES = {status: status for status in (CLAIMED, IN_PROGRESS, DONE, MISMATCH)}
+
+
+class RedisStore(Store):
+    """A :class:`Store` on a Redis URL; every key starts with ``prefix``.
+
+    Connection options in the URL's query (``socket_timeout=…``) override the defaults here.
+    """
+
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.time, prefix: str = DEFAULT_PREFIX) -> None:
+        self.clock = clock
+        self.prefix = prefix
+        if not re.fullmatch(r"/?\d*", urlsplit(url).path):
+            raise ValueError("the path must be a database number such as /0")
+        self._client = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_timeout=2.0,
+            socket_connect_timeout=2.0,
+            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), retries=2),
+        )
+        pool = self._client.connection_pool
+        pool.connection_class(**pool.connection_kwargs)  # unknown URL options fail here, not on first use
+        self._scripts: dict[str, Any] = {}
+
+    # -- idempotency records -------------------------------------------------------------
+
+    def claim(self, key: str, fingerprint: str, *, ttl: float, lease: float) -> Claim:
+        check_key(key)
+        check_seconds(ttl=ttl, lease=lease)
+        now = self.clock()
+        token = new_token()
+        lease_until, expires_at = _stamp(now + lease), _stamp(now + max(ttl, lease))
+        reply = self._run(scripts.CLAIM, IDEMPOTENCY + key, now, fingerprint, token, lease_until, expires_at)
+        status, holder, response, progress, held_until = [*reply, None, None, None, None][:5]
+        return Claim(
+            _STATUSES[status],
+            token=holder,
+            response=load(response),
+            progress=load(progress),
+            retry_after=float(held_until) - now if held_until is not None else None,
+        )
+
+    def complete(self, key: str, token: str, response: dict[str, Any], *, ttl: float) -> bool:
+        check_seconds(ttl=ttl)
+        text = dump(response)
+        now = self.clock()
+        return self._run(scripts.COMPLETE, IDEMPOTENCY + key, now, token, text, _stamp(now + ttl)) == 1
+
+    def release(self, key: str, token: str, *, progress: dict[str, Any] | None = None) -> bool:
+        text = dump(progress) or ""
+        return self._run(scripts.RELEASE, IDEMPOTENCY + key, self.clock(), token, text) == 1
+
+    def save_progress(self, key: str, token: str, progress: dict[str, Any], *, lease: float | None = None) -> bool:
+        check_seconds(lease=lease)
+        text = dump(progress)
+        now = self.clock()
+        lease_until = _stamp(now + lease) if lease is not None else ""
+        return self._run(scripts.SAVE_PROGRESS, IDEMPOTENCY + key, now, token, text, lease_until) == 1
+
+    # -- connection ----------------------------------------------------------------------
+
+    def ping(self) -> None:
+        try:
+            self._client.ping()
+        except redis.RedisError as error:
+            raise StoreUnavailableError(f"Redis store failed: {type(error).__name__}: {error}") from error
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _run(self, source: str, key: str, now: float, *args: Any) -> Any:
+        """Run one script on one record (``key`` without the prefix): ``EVALSHA``, ``SCRIPT LOAD`` on ``NOSCRIPT``."""
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = self._client.register_script(source)
+        try:
+            return script(keys=[self.prefix + key], args=[_stamp(now), *args])
+        except redis.RedisError as error:
+            raise StoreUnavailableError(f"Redis store failed: {type(error).__name__}: {error}") from error
+
+
+def _stamp(seconds: float) -> str:
+    """Epoch seconds as Lua reads them back exactly."""
+    return repr(float(seconds))
