@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from shared.cache import TtlCache
 from shared.credentials import Credentials
@@ -15,6 +16,9 @@ from shared.loader import ElementLoader
 from shared.registry import TypeRegistry
 from shared.settings import Settings
 from shared.source import ElementSource, open_source
+
+if TYPE_CHECKING:
+    from shared.store.base import Store
 
 
 class App:
@@ -51,6 +55,13 @@ class App:
     def from_env(cls, environ: Mapping[str, str] | None = None, *, context: Any = None) -> App:
         """An app configured from the ``SMS_*`` environment variables (and the FC context, if given)."""
         return cls(Settings.from_env(environ), credentials=Credentials.for_invocation(context, environ))
+
+    @cached_property
+    def store(self) -> Store:
+        """The shared state store named by ``SMS_STORE_URL``, opened on first use."""
+        from shared.store import open_store
+
+        return open_store(self.settings.store_url)
 
     def current_credentials(self) -> Credentials | None:
         """The credentials OSS and KMS are read with (the function role's STS keys in FC)."""

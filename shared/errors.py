@@ -120,3 +120,14 @@ class RequestFailedError(SmsError):
         super().__init__(message, **kwargs)
         self.possibly_delivered = possibly_delivered
         self.details.setdefault("possiblyDelivered", possibly_delivered)
+
+
+class StoreUnavailableError(SmsError):
+    """46003: the store (SQLite or Redis) could not be reached or did not answer; nothing was sent."""
+
+    code = REQUEST_FAILED
+    http_status = 503
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("retry_after", 1)
+        super().__init__(message, **kwargs)

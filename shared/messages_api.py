@@ -38,8 +38,18 @@ def post_messages(request: HttpRequest) -> HttpResponse:
     caller = authenticate(app, request.header("authorization"))
     body = request.json(SendBody, max_bytes=app.settings.max_body_bytes)
     caller.authorize(body.service, body.templateCode)
+    idempotency_key = request.header("idempotency-key")
     with log.bound(caller=caller.key_id, element=body.service):
-        return HttpResponse(200, send(app, body))
+        if idempotency_key is None:
+            return HttpResponse(200, send(app, body))
+        from shared.idempotency import check_key, fingerprint, run_once
+
+        return run_once(
+            app.store,
+            f"send_sms:{caller.key_id}:{check_key(idempotency_key)}",
+            fingerprint(body.model_dump(mode="json")),
+            lambda: HttpResponse(200, send(app, body)),
+        )
 
 
 def send(app: Any, body: SendBody) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from shared.errors import REQUEST_FAILED, SmsError
+from shared.errors import StoreUnavailableError  # noqa: F401 - re-exported: the store raises it
 
 ClaimStatus = Literal["claimed", "in_progress", "done", "mismatch"]
 CLAIMED: ClaimStatus = "claimed"
@@ -23,17 +23,6 @@ MISMATCH: ClaimStatus = "mismatch"
 
 if TYPE_CHECKING:
     from typing_extensions import Self
-
-
-class StoreUnavailableError(SmsError):
-    """46003: the store (SQLite or Redis) could not be reached or did not answer; nothing was sent."""
-
-    code = REQUEST_FAILED
-    http_status = 503
-
-    def __init__(self, message: str, **kwargs: Any) -> None:
-        kwargs.setdefault("retry_after", 1)
-        super().__init__(message, **kwargs)
 
 
 @dataclass(frozen=True)

@@ -1,54 +1,18 @@
 """Fixtures of the store contract suite: every store kind, one controllable clock, a real Redis.
 
-Redis comes from ``SMS_TEST_REDIS_URL`` when set (its database is flushed before every test),
-else from a ``redis-server`` started for the session. Without either, Redis tests are skipped,
-or fail when ``CI=true``.
+Redis comes from the ``redis_url`` fixture of tests/conftest.py (``SMS_TEST_REDIS_URL`` or a
+``redis-server`` started for the session; skipped locally without one, a failure in CI).
 """
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from store_support import FakeClock, missing_redis, redis_server_binary, start_redis_server, stop, wait_for_ping
+from store_support import FakeClock
 
 from shared.store import open_store
 
 SHARED_KINDS = [pytest.param("sqlite", id="sqlite"), pytest.param("redis", id="redis", marks=pytest.mark.redis)]
 ALL_KINDS = [pytest.param("memory", id="sqlite-memory"), *SHARED_KINDS]
-
-
-@pytest.fixture(scope="session")
-def redis_server_url(tmp_path_factory):
-    """The URL of a Redis for this session, or a skip (locally) / a failure (CI)."""
-    ci = os.environ.get("CI", "").lower() == "true"
-    given = os.environ.get("SMS_TEST_REDIS_URL")
-    if given:
-        if not wait_for_ping(given, None, timeout=5):
-            missing_redis("SMS_TEST_REDIS_URL does not answer PING", ci=ci)
-        yield given
-        return
-    binary = redis_server_binary()
-    if binary is None:
-        missing_redis("redis-server is not on PATH", ci=ci)
-    process, url = start_redis_server(binary, tmp_path_factory.mktemp("redis"))
-    try:
-        yield url
-    finally:
-        stop(process)
-
-
-@pytest.fixture
-def redis_url(redis_server_url):
-    """The session's Redis with an empty database."""
-    import redis
-
-    client = redis.Redis.from_url(redis_server_url)
-    try:
-        client.flushdb()
-    finally:
-        client.close()
-    return redis_server_url
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import pytest
-from store_support import missing_redis
+from redis_support import missing_redis
 
 from shared.errors import ConfigError
 from shared.store import open_store, sqlite_path

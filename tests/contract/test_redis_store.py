@@ -110,7 +110,7 @@ def test_a_retried_claim_or_completion_recognises_itself(store, clock):
 
 
 def test_an_unreachable_server_is_store_unavailable(clock):
-    from store_support import free_port
+    from redis_support import free_port
 
     with open_store(f"redis://:secret@127.0.0.1:{free_port()}/0", clock=clock) as store:
         for operation in (store.ping, lambda: store.claim("idem:13800138000", "fp", ttl=TTL, lease=LEASE)):

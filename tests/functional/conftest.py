@@ -2,9 +2,11 @@ import json
 import socket
 
 import pytest
+from fc_support import DIRECTORY, FULL_KEY, LIMITED_KEY, write
 from functional_support import SIGN
 
-from shared import App
+from shared import App, runtime
+from shared.api_keys import hash_key
 from shared.settings import Endpoint, Settings
 
 
@@ -46,3 +48,26 @@ def closed_port_endpoint():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def service(emulator, tmp_path, monkeypatch):
+    root = tmp_path / "elements"
+    write(root, "SMS/Default/e.json", {"title": "d", "type": "SMS.Aliyun", "backendBundleEntry": "."})
+    write(root, "SMS/Default/sms.json", {"accessKey": emulator.access_key_id,
+                                         "accessSecret": {"kms": "sms/default-secret"}, "verifySign": "阿里云短信测试"})
+    write(root, "Directory/Default/e.json", {"title": "dir", "type": "Directory.Static", "backendBundleEntry": "."})
+    write(root, "Directory/Default/directory.json", DIRECTORY)
+    emulator.kms_put_secret("sms-fc/api-keys", json.dumps({"keys": [
+        {"id": "full", "sha256": hash_key(FULL_KEY)},
+        {"id": "limited", "sha256": hash_key(LIMITED_KEY), "elements": ["SMS.Default"], "templates": ["SMS_100000002"]},
+    ]}))
+    env = {"SMS_ELEMENTS_SOURCE": str(root), "SMS_DYSMS_ENDPOINT": emulator.endpoint,
+           "SMS_KMS_ENDPOINT": emulator.endpoint, "SMS_API_KEYS_SECRET": "sms-fc/api-keys",
+           "SMS_STORE_URL": f"sqlite:///{tmp_path / 'store.db'}", "SMS_SEND_MAX_ATTEMPTS": "2",
+           "SMS_RETRY_BASE_DELAY_MS": "0", "SMS_RETRY_MAX_DELAY_MS": "0", "SMS_MAX_BODY_BYTES": "4096"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    runtime.reset()
+    yield emulator
+    runtime.reset()

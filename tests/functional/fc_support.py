@@ -45,3 +45,37 @@ def invoke(handler, event, context=None):
     assert isinstance(answer["body"], str)
     answer["json"] = json.loads(answer["body"]) if answer["body"] else None
     return answer
+
+
+# The send_sms set-up: keys, a directory, request bodies.
+FULL_KEY = "sk_test_full_access_key_000000000000000000000"
+LIMITED_KEY = "sk_test_limited_key_0000000000000000000000000"
+PHONE = "13800138000"
+DIRECTORY = {
+    "members": [
+        {"id": "u1", "name": "张三", "phone": "13800138001", "departments": ["sales"], "roles": ["approver"]},
+        {"id": "u2", "name": "李四", "phone": "+86 138-0013-8002", "departments": ["sales-east"]},
+        {"id": "u3", "name": "王五", "departments": ["sales"]},
+        {"id": "u4", "name": "赵六", "phone": "12345", "roles": ["approver"]},
+        {"id": "u5", "name": "孙七", "phone": "13800138005", "departments": ["hr"], "roles": ["approver"]},
+    ],
+    "departments": [{"id": "sales"}, {"id": "sales-east", "parent": "sales"}, {"id": "hr"}],
+    "roles": [{"id": "approver"}],
+}
+
+
+def write(root, path, data):
+    file = root / path
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(json.dumps(data, ensure_ascii=False))
+
+
+def body(**overrides):
+    data = {"service": "SMS.Default", "templateCode": "SMS_100000002", "params": {"name": "张三", "order": 1024},
+            "phoneList": [PHONE]}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def auth(key=FULL_KEY, **extra):
+    return {"Authorization": f"Bearer {key}", "Content-Type": "application/json", **extra}

@@ -3,67 +3,11 @@
 import json
 
 import pytest
-from fc_support import http_event, invoke, load_event
+from fc_support import FULL_KEY, LIMITED_KEY, PHONE, auth, body, http_event, invoke, load_event
 from functional_support import log_lines
 
 from functions.send_sms.index import handler
-from shared import runtime
 from shared.api_keys import hash_key
-
-FULL_KEY = "sk_test_full_access_key_000000000000000000000"
-LIMITED_KEY = "sk_test_limited_key_0000000000000000000000000"
-PHONE = "13800138000"
-DIRECTORY = {
-    "members": [
-        {"id": "u1", "name": "张三", "phone": "13800138001", "departments": ["sales"], "roles": ["approver"]},
-        {"id": "u2", "name": "李四", "phone": "+86 138-0013-8002", "departments": ["sales-east"]},
-        {"id": "u3", "name": "王五", "departments": ["sales"]},
-        {"id": "u4", "name": "赵六", "phone": "12345", "roles": ["approver"]},
-        {"id": "u5", "name": "孙七", "phone": "13800138005", "departments": ["hr"], "roles": ["approver"]},
-    ],
-    "departments": [{"id": "sales"}, {"id": "sales-east", "parent": "sales"}, {"id": "hr"}],
-    "roles": [{"id": "approver"}],
-}
-
-
-def write(root, path, data):
-    file = root / path
-    file.parent.mkdir(parents=True, exist_ok=True)
-    file.write_text(json.dumps(data, ensure_ascii=False))
-
-
-@pytest.fixture
-def service(emulator, tmp_path, monkeypatch):
-    root = tmp_path / "elements"
-    write(root, "SMS/Default/e.json", {"title": "d", "type": "SMS.Aliyun", "backendBundleEntry": "."})
-    write(root, "SMS/Default/sms.json", {"accessKey": emulator.access_key_id,
-                                         "accessSecret": {"kms": "sms/default-secret"}, "verifySign": "阿里云短信测试"})
-    write(root, "Directory/Default/e.json", {"title": "dir", "type": "Directory.Static", "backendBundleEntry": "."})
-    write(root, "Directory/Default/directory.json", DIRECTORY)
-    emulator.kms_put_secret("sms-fc/api-keys", json.dumps({"keys": [
-        {"id": "full", "sha256": hash_key(FULL_KEY)},
-        {"id": "limited", "sha256": hash_key(LIMITED_KEY), "elements": ["SMS.Default"], "templates": ["SMS_100000002"]},
-    ]}))
-    env = {"SMS_ELEMENTS_SOURCE": str(root), "SMS_DYSMS_ENDPOINT": emulator.endpoint,
-           "SMS_KMS_ENDPOINT": emulator.endpoint, "SMS_API_KEYS_SECRET": "sms-fc/api-keys",
-           "SMS_STORE_URL": f"sqlite:///{tmp_path / 'store.db'}", "SMS_SEND_MAX_ATTEMPTS": "2",
-           "SMS_RETRY_BASE_DELAY_MS": "0", "SMS_RETRY_MAX_DELAY_MS": "0", "SMS_MAX_BODY_BYTES": "4096"}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    runtime.reset()
-    yield emulator
-    runtime.reset()
-
-
-def body(**overrides):
-    data = {"service": "SMS.Default", "templateCode": "SMS_100000002", "params": {"name": "张三", "order": 1024},
-            "phoneList": [PHONE]}
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def auth(key=FULL_KEY, **extra):
-    return {"Authorization": f"Bearer {key}", "Content-Type": "application/json", **extra}
 
 
 def test_sends_to_a_phone_list(service):

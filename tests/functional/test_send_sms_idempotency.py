@@ -1,0 +1,88 @@
+"""send_sms with Idempotency-Key: on the SQLite store and on a real Redis."""
+
+import pytest
+from fc_support import FULL_KEY, LIMITED_KEY, auth, body, http_event, invoke
+
+from functions.send_sms.index import handler
+from shared import runtime
+from shared.idempotency import fingerprint
+from shared.messages_api import SendBody
+
+
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+def store_service(request, service, monkeypatch):
+    if request.param == "redis":
+        monkeypatch.setenv("SMS_STORE_URL", request.getfixturevalue("redis_url"))
+    runtime.reset()
+    return service
+
+
+def send(key, payload=None, api_key=FULL_KEY):
+    return invoke(handler, http_event(payload or body(), headers=auth(api_key, **{"Idempotency-Key": key})))
+
+
+def sends(emulator):
+    return emulator.stats().get("sms", {}).get("SendSms", 0)
+
+
+def test_a_retry_returns_the_first_answer_and_sends_nothing(store_service):
+    first = send("order-1")
+    again = send("order-1", {**body(), "params": {"order": 1024, "name": "张三"}})  # same body, other key order
+    assert first["statusCode"] == again["statusCode"] == 200
+    assert again["json"] == first["json"]
+    assert again["headers"]["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first["headers"]
+    assert sends(store_service) == 1 and len(store_service.messages()) == 1
+
+
+def test_the_same_key_with_another_body_is_422(store_service):
+    send("order-2")
+    answer = send("order-2", body(phoneList=["13900139000"]))
+    assert answer["statusCode"] == 422
+    assert sends(store_service) == 1
+
+
+def test_keys_belong_to_their_caller(store_service):
+    send("shared-key")
+    assert send("shared-key", api_key=LIMITED_KEY)["statusCode"] == 200
+    assert sends(store_service) == 2
+
+
+def test_a_request_still_in_flight_is_409(store_service, monkeypatch):
+    app = runtime.app_for(None)
+    same_body = fingerprint(SendBody.model_validate(body()).model_dump(mode="json"))
+    claim = app.store.claim("send_sms:full:busy", same_body, ttl=60, lease=30)
+    assert claim.status == "claimed"
+    answer = send("busy")
+    assert answer["statusCode"] == 409
+    assert 1 <= int(answer["headers"]["Retry-After"]) <= 30
+    assert sends(store_service) == 0
+
+
+def test_nothing_sent_frees_the_key_for_a_retry(store_service):
+    store_service.set_chaos([{"service": "sms", "action": "SendSms", "probability": 1.0,
+                              "fault": {"type": "http", "status": 503}}])
+    assert send("order-3")["statusCode"] == 503
+    store_service.set_chaos([])
+    retry = send("order-3")
+    assert retry["statusCode"] == 200 and "Idempotent-Replayed" not in retry["headers"]
+    assert len(store_service.messages()) == 1
+
+
+@pytest.mark.parametrize("fault", [{"type": "error", "code": "isv.AMOUNT_NOT_ENOUGH"}, {"type": "drop"}])
+def test_an_answer_that_may_have_texted_someone_is_replayed(store_service, fault):
+    store_service.set_chaos([{"service": "sms", "action": "SendSms", "probability": 1.0, "fault": fault}])
+    first = send("order-4")
+    assert first["statusCode"] in (502, 503)
+    store_service.set_chaos([])
+    again = send("order-4")
+    assert (again["statusCode"], again["json"]) == (first["statusCode"], first["json"])
+    assert again["headers"]["Idempotent-Replayed"] == "true"
+    assert sends(store_service) == 1
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "with space", "中文"])
+def test_a_malformed_key_is_400(store_service, key):
+    answer = send(key)
+    assert answer["statusCode"] == 400 and "Idempotency-Key" in answer["json"]["error"]["message"]
+    assert sends(store_service) == 0
