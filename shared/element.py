@@ -8,6 +8,7 @@ name supplies the behaviour.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -77,6 +78,11 @@ def element_path(full_name: object) -> str:
     """``SMS.Foo`` → ``SMS/Foo``; a malformed name is a 46001 naming it."""
     if not isinstance(full_name, str) or not full_name:
         raise ConfigError("element full name is required, e.g. 'SMS.Default'")
+    return _element_path(full_name)
+
+
+@functools.lru_cache(maxsize=256)
+def _element_path(full_name: str) -> str:
     parts = full_name.split(".")
     if len(parts) < 2 or not all(_NAME_PART.fullmatch(part) for part in parts):
         raise ConfigError(f"invalid element full name {full_name!r}; expected '<Meta>.<Name>', e.g. 'SMS.Default'")

@@ -50,11 +50,13 @@ class HttpRequest:
             raise RequestError(
                 f"Content-Type must be application/json, got {content_type or 'nothing'}", status=415
             )
-        try:
-            data = json.loads(self.body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidParameterError(f"request body is not valid JSON: {exc}") from None
-        return validate(model, data, "body")
+        try:  # pydantic parses the bytes itself: no intermediate Python objects
+            return model.model_validate_json(self.body or b"null")
+        except ValidationError as exc:
+            errors = exc.errors()
+            if errors and errors[0]["type"] == "json_invalid":
+                raise InvalidParameterError(f"request body is not valid JSON: {errors[0]['msg']}") from None
+            raise InvalidParameterError(describe(exc, "body")) from None
 
 
 @dataclass
@@ -69,8 +71,12 @@ def validate(model: type[M], data: Any, where: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{_location(where, err['loc'])}: {err['msg']}" for err in exc.errors())
-        raise InvalidParameterError(problems) from None
+        raise InvalidParameterError(describe(exc, where)) from None
+
+
+def describe(exc: ValidationError, where: str) -> str:
+    """Each problem as ``body.field[0]: message``."""
+    return "; ".join(f"{_location(where, err['loc'])}: {err['msg']}" for err in exc.errors())
 
 
 def parse_event(event: bytes | str | Mapping[str, Any], context: Any = None) -> HttpRequest:
