@@ -33,13 +33,11 @@ def _requests(endpoint: str) -> int:
 
 
 def _cold_loads(endpoint: str) -> tuple[list[float], int]:
-    import shared.kms
-    import shared.oss_source
+    from shared import sdk_clients
 
     times, before = [], _requests(endpoint)
     for _ in range(ROUNDS):
-        shared.kms._clients.clear()  # a new instance builds its clients too
-        shared.oss_source._clients.clear()
+        sdk_clients.clear()  # a new instance builds its clients too
         app = _app(endpoint)
         start = time.perf_counter()
         app.getElement("SMS.Default")

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
-from typing import Any
 
 from emulator.seeds import DEFAULT_BUCKET, load_seeds
-from emulator.testing import EmulatorServer
+from emulator.testing import EmulatorServer, serve_until_signalled
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -40,17 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"emulator: {error}", file=sys.stderr, flush=True)
         return 2
-    stopping = threading.Event()
-
-    def request_stop(signum: int, frame: Any) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    print(f"emulator listening on {server.endpoint}", flush=True)
-    while not stopping.wait(0.5):
-        pass
-    server.stop()
+    serve_until_signalled(server, f"emulator listening on {server.endpoint}")
     return 0
 
 

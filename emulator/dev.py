@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
-from typing import Any
 
 from emulator.seeds import load_seed
-from emulator.testing import EmulatorServer
+from emulator.testing import EmulatorServer, serve_until_signalled
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "emulator-seed.json"
@@ -47,18 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"make dev: cannot listen on {args.host}:{args.port}: {error} (try make dev PORT=...)", file=sys.stderr)
         return 2
-    stopping = threading.Event()
-
-    def request_stop(signum: int, frame: Any) -> None:
-        stopping.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
     python = Path(sys.executable).relative_to(ROOT) if Path(sys.executable).is_relative_to(ROOT) else sys.executable
-    print(WALKTHROUGH.format(endpoint=server.endpoint, elements=ELEMENTS, python=python), flush=True)
-    while not stopping.wait(0.5):
-        pass
-    server.stop()
+    serve_until_signalled(server, WALKTHROUGH.format(endpoint=server.endpoint, elements=ELEMENTS, python=python))
     return 0
 
 

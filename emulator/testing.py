@@ -73,3 +73,20 @@ class EmulatorServer:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+def serve_until_signalled(server: EmulatorServer, banner: str) -> None:
+    """Print ``banner`` once serving, then serve until SIGINT or SIGTERM and stop cleanly."""
+    import signal
+
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    print(banner, flush=True)
+    while not stopping.wait(0.5):
+        pass
+    server.stop()

@@ -7,22 +7,18 @@ does not pay its ~0.4 s import.
 from __future__ import annotations
 
 import random
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.credentials import Credentials
 from shared.errors import ProviderError, RequestFailedError, SmsError
+from shared.sdk_clients import pop_client
 
 if TYPE_CHECKING:
     from shared.settings import Settings
 
 THROTTLING_CODES = frozenset({"Throttling.User", "Throttling", "Throttling.Api"})
-
-_clients: dict[tuple[str, ...], Any] = {}
-_clients_lock = threading.Lock()
-
 
 @dataclass
 class SendOutcome:
@@ -34,26 +30,9 @@ class SendOutcome:
 
 def get_client(credentials: Credentials, settings: Settings) -> Any:
     """The Dysmsapi client for these credentials and endpoint, built once and reused."""
-    endpoint = settings.dysms_endpoint
-    key = (endpoint.host, endpoint.protocol, *credentials.cache_key())
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            from alibabacloud_dysmsapi20170525.client import Client
-            from alibabacloud_tea_openapi.utils_models import Config
+    from alibabacloud_dysmsapi20170525.client import Client
 
-            client = Client(
-                Config(
-                    access_key_id=credentials.access_key_id,
-                    access_key_secret=credentials.access_key_secret,
-                    security_token=credentials.security_token,
-                    endpoint=endpoint.host,
-                    protocol=endpoint.protocol,
-                    region_id=settings.region,
-                )
-            )
-            _clients[key] = client
-        return client
+    return pop_client(Client, credentials, settings.dysms_endpoint, settings.region)
 
 
 class SmsGateway:

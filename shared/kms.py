@@ -4,20 +4,16 @@ that any string in a business config may use instead of a plaintext value."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from shared.cache import TtlCache
 from shared.errors import ConfigError, ConfigUnavailableError
+from shared.sdk_clients import pop_client
 
 if TYPE_CHECKING:
     from shared.credentials import Credentials
     from shared.settings import Settings
-
-_clients: dict[tuple[str, ...], Any] = {}
-_clients_lock = threading.Lock()
-
 
 def is_reference(value: Any) -> bool:
     """True for ``{"kms": name}`` or ``{"kms": name, "key": field}``."""
@@ -91,26 +87,9 @@ class SecretStore:
                 "no credentials for KMS: run inside FC with a role, or set "
                 "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
             )
-        endpoint = self.settings.kms_endpoint_for_region()
-        key = (endpoint.host, endpoint.protocol, *credentials.cache_key())
-        with _clients_lock:
-            client = _clients.get(key)
-            if client is None:
-                from alibabacloud_kms20160120.client import Client
-                from alibabacloud_tea_openapi.utils_models import Config
+        from alibabacloud_kms20160120.client import Client
 
-                client = Client(
-                    Config(
-                        access_key_id=credentials.access_key_id,
-                        access_key_secret=credentials.access_key_secret,
-                        security_token=credentials.security_token,
-                        endpoint=endpoint.host,
-                        protocol=endpoint.protocol,
-                        region_id=self.settings.region,
-                    )
-                )
-                _clients[key] = client
-            return client
+        return pop_client(Client, credentials, self.settings.kms_endpoint_for_region(), self.settings.region)
 
 
 def kms_error(name: str, exc: Exception) -> ConfigError:

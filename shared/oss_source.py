@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from shared.errors import ConfigError, ConfigUnavailableError
+from shared.sdk_clients import cached_client
 from shared.source import names_from_paths, parse_json
 
 if TYPE_CHECKING:
     from shared.credentials import Credentials
     from shared.settings import Settings
-
-_clients: dict[tuple[str, ...], Any] = {}
-_clients_lock = threading.Lock()
-
 
 class OssSource:
     """Reads ``<prefix>/<path>`` from one bucket with the invocation's credentials."""
@@ -86,13 +82,8 @@ class OssSource:
                 "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
             )
         endpoint = self.settings.oss_endpoint_for_region()
-        key = (endpoint, self.settings.region, *credentials.cache_key())
-        with _clients_lock:
-            client = _clients.get(key)
-            if client is None:
-                client = _build_client(endpoint, credentials, self.settings)
-                _clients[key] = client
-            return client
+        key = ("oss", endpoint, self.settings.region, *credentials.cache_key())
+        return cached_client(key, lambda: _build_client(endpoint, credentials, self.settings))
 
     def __repr__(self) -> str:
         return f"OssSource('oss://{self.bucket}/{self.prefix}')"
