@@ -158,3 +158,51 @@ def test_handler_runs_on_the_timer_event(check, emulator, monkeypatch):
                              fc_context()))
     assert "event.payload" in bad["error"]["message"]
     runtime.reset()
+
+
+def oss_env(monkeypatch, emulator):
+    from fc_support import STS
+
+    env = {"SMS_ELEMENTS_SOURCE": "oss://sms-fc-elements/elements", "SMS_DYSMS_ENDPOINT": emulator.endpoint,
+           "SMS_KMS_ENDPOINT": emulator.endpoint, "SMS_OSS_ENDPOINT": emulator.endpoint,
+           "ALIBABA_CLOUD_ACCESS_KEY_ID": STS[0], "ALIBABA_CLOUD_ACCESS_KEY_SECRET": STS[1],
+           "ALIBABA_CLOUD_SECURITY_TOKEN": STS[2], "SMS_SEND_MAX_ATTEMPTS": "1"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+
+
+def test_oss_elements_with_a_missing_kms_secret_and_the_report_written_to_oss(emulator, monkeypatch):
+    from functions.config_check.index import handler
+    from shared import runtime
+
+    oss_env(monkeypatch, emulator)
+    emulator.oss_put("sms-fc-elements", "elements/SMS/Lost/e.json",
+                     {"title": "l", "type": "SMS.Aliyun", "backendBundleEntry": "."})
+    emulator.oss_put("sms-fc-elements", "elements/SMS/Lost/sms.json",
+                     {"accessKey": "AK", "accessSecret": {"kms": "sms/absent"}, "verifySign": SIGN})
+    runtime.reset()
+    report = json.loads(handler(json.dumps({"reportTo": "oss://sms-fc-elements/reports"}).encode(),
+                                fc_context(function="config_check")))
+    runtime.reset()
+    assert report["elements"] == ["SMS.Default", "SMS.Lost"]
+    [lost] = report["findings"]
+    assert (lost["element"], lost["check"], lost["severity"]) == ("SMS.Lost", "config", "error")
+    assert "Forbidden.ResourceNotFound" in lost["problem"] and "'sms/absent'" in lost["problem"]
+    assert report["writtenTo"] == "oss://sms-fc-elements/reports/latest.json"
+    assert json.loads(emulator.oss_get("sms-fc-elements", "reports/latest.json")) == {
+        k: v for k, v in report.items() if k != "writtenTo"}
+
+
+def test_make_check_runs_by_hand_and_exits_1_on_errors(emulator, monkeypatch, capsys):
+    from shared.config_check import main
+
+    oss_env(monkeypatch, emulator)
+    assert main([]) == 0
+    emulator.oss_put("sms-fc-elements", "elements/SMS/Bad/e.json",
+                     {"title": "b", "type": "SMS.Aliyun", "backendBundleEntry": "."})
+    emulator.oss_put("sms-fc-elements", "elements/SMS/Bad/sms.json", {"accessKey": "AK"})
+    capsys.readouterr()
+    assert main([]) == 1
+    printed = capsys.readouterr().out
+    report = json.loads(printed[printed.index('{\n'):])
+    assert report["summary"]["errors"] == 1 and report["findings"][0]["element"] == "SMS.Bad"

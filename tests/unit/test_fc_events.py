@@ -1,0 +1,48 @@
+import json
+
+import pytest
+
+from shared.errors import InvalidParameterError
+from shared.fc_events import cloud_events, parse_json_event, timer_options
+
+ENVELOPE = {"id": "evt-1", "source": "acs.approval", "specversion": "1.0", "type": "approval.node.reached",
+            "datacontenttype": "application/json", "data": {"processTitle": "报销"}, "aliyuneventbusname": "bus"}
+
+
+def test_timer_payload_is_decoded_a_second_time():
+    event = json.dumps({"triggerTime": "2026-11-24T19:00:00Z", "triggerName": "daily", "payload": '{"check": "all"}'})
+    assert timer_options(event.encode()) == ({"check": "all"}, "daily")
+
+
+def test_on_demand_invoke_passes_options_directly():
+    assert timer_options(b'{"reportTo": "oss://b/p"}') == ({"reportTo": "oss://b/p"}, None)
+    assert timer_options(b"") == ({}, None)
+
+
+@pytest.mark.parametrize(("event", "fragment"), [
+    (b"{nope", "not JSON"),
+    (b"[1]", "JSON object"),
+    (b'{"triggerTime": "t", "triggerName": "d", "payload": "{oops"}', "event.payload"),
+    (b'{"triggerTime": "t", "triggerName": "d", "payload": "[1]"}', "event.payload"),
+    (b'{"triggerTime": "t", "payload": ""}', "event.triggerName"),
+])
+def test_bad_timer_events_are_46001(event, fragment):
+    with pytest.raises(InvalidParameterError, match=fragment):
+        timer_options(event)
+
+
+def test_one_cloud_event_keeps_aliyun_extensions():
+    [item] = cloud_events(ENVELOPE)
+    assert item.error is None and item.event.id == "evt-1" and item.event.source == "acs.approval"
+    assert item.event.model_extra["aliyuneventbusname"] == "bus"
+
+
+def test_a_batch_validates_each_event_on_its_own():
+    items = cloud_events([ENVELOPE, {"id": "x"}, {**ENVELOPE, "id": "evt-2"}])
+    assert [i.event.id if i.event else None for i in items] == ["evt-1", None, "evt-2"]
+    assert "source: Field required" in items[1].error and items[1].index == 1
+
+
+def test_parse_json_event_accepts_bytes_text_and_objects():
+    assert parse_json_event(b'{"a": 1}') == {"a": 1} == parse_json_event('{"a": 1}')
+    assert parse_json_event([1]) == [1] and parse_json_event(None) is None
