@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def notify(
-    app: App,
+    app: App | None = None,
     *,
     service: str,
     templateCode: str,  # noqa: N803 - the API's field names
@@ -29,8 +29,17 @@ def notify(
 
     Returns ``{"result": <the element's result>, "recipients": {"phones", "unknown", "withoutPhone"}}``.
     Unknown ids and members without a usable phone are reported, never dropped silently; when
-    no one is left to text, a 46001 carries that report.
+    no one is left to text, a 46001 carries that report. ``app`` defaults to the instance's
+    App (configured from ``SMS_*``).
+
+    Example:
+        >>> notify(service="SMS.Default", templateCode="SMS_100000002", params={"name": "张三", "order": "1"},
+        ...        recipients={"departments": ["sales"]})
     """
+    if app is None:
+        from shared.runtime import app_for
+
+        app = app_for(None)
     phones = normalize_phone_list(phoneList) if phoneList else []
     report: dict[str, Any] = {"phones": 0, "unknown": {"members": [], "departments": [], "roles": []},
                               "withoutPhone": []}

@@ -137,3 +137,20 @@ def test_every_log_line_carries_the_request_id(service, capsys):
     lines = log_lines(capsys.readouterr().out)
     assert lines and all(line["requestId"] == "req-test-1" and line["function"] == "send_sms" for line in lines)
     assert PHONE not in json.dumps(lines)
+
+
+def test_notify_is_the_same_path_as_a_library_call(service, monkeypatch):
+    from fc_support import STS
+
+    from shared.notify import notify
+
+    # outside FC, credentials come from the environment
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", STS[0])
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", STS[1])
+    monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", STS[2])
+
+    result = notify(service="SMS.Default", templateCode="SMS_100000002", params={"name": "a", "order": "7"},
+                    recipients={"roles": ["approver"]}, phoneList=[PHONE])
+    assert result["result"]["Code"] == "OK"
+    assert result["recipients"]["phones"] == 3 and result["recipients"]["withoutPhone"] == ["u4"]
+    assert sorted(m["phone"] for m in service.messages()) == [PHONE, "13800138001", "13800138005"]

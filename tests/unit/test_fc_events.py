@@ -46,3 +46,12 @@ def test_a_batch_validates_each_event_on_its_own():
 def test_parse_json_event_accepts_bytes_text_and_objects():
     assert parse_json_event(b'{"a": 1}') == {"a": 1} == parse_json_event('{"a": 1}')
     assert parse_json_event([1]) == [1] and parse_json_event(None) is None
+
+
+def test_the_sample_eventbridge_event_parses():
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "events" / "eventbridge_approval_node.json"
+    [item] = cloud_events(parse_json_event(sample.read_bytes()))
+    assert item.error is None and item.event.source == "jitai.workflow"
+    assert item.event.data["processTitle"] == "差旅报销" and item.event.model_extra["aliyunregionid"] == "cn-hangzhou"
