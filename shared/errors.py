@@ -8,6 +8,7 @@ to HTTP statuses.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 INVALID_PARAMETER = 46001
@@ -72,6 +73,15 @@ class RequestError(InvalidParameterError):
         super().__init__(message, **kwargs)
         self.http_status = status
         self.headers = headers or {}
+
+
+class RateLimitedError(RequestError):
+    """46001 with HTTP 429: a limit refused the request; ``details["limit"]`` names it and
+    ``retry_after`` says how many seconds until it allows one more."""
+
+    def __init__(self, message: str, *, limit: str, retry_after: float, **kwargs: Any) -> None:
+        details = {"limit": limit, **kwargs.pop("details", {})}
+        super().__init__(message, status=429, retry_after=max(1, math.ceil(retry_after)), details=details, **kwargs)
 
 
 class ConfigError(SmsError):

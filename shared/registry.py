@@ -50,7 +50,11 @@ def register_type(full_name: str) -> Callable[[E], E]:
 
 # The library's own Types, by the module that registers each: imported on first lookup only,
 # so a function pays for the Types it uses.
-BUILTIN_TYPES = {"SMS.Aliyun": "shared.sms_aliyun", "Directory.Static": "shared.directory"}
+BUILTIN_TYPES = {
+    "SMS.Aliyun": "shared.sms_aliyun",
+    "Directory.Static": "shared.directory",
+    "Verify.SmsCode": "shared.verification",
+}
 
 
 def _load_builtin_type(full_name: str) -> None:

@@ -52,6 +52,8 @@ class Settings:
     store_url: str = "sqlite:///.dev/sms-fc.db"
     max_body_bytes: int = 1024 * 1024
     check_report_url: str | None = None
+    verify_policy: str = "Verify.Default"
+    cors_origins: tuple[str, ...] = ()
 
     def kms_endpoint_for_region(self) -> Endpoint:
         """``SMS_KMS_ENDPOINT``, else the region's KMS endpoint."""
@@ -91,6 +93,8 @@ class Settings:
             store_url=env.get("SMS_STORE_URL") or "sqlite:///.dev/sms-fc.db",
             max_body_bytes=_int(env, "SMS_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
             check_report_url=env.get("SMS_CHECK_REPORT_URL") or None,
+            verify_policy=env.get("SMS_VERIFY_POLICY") or "Verify.Default",
+            cors_origins=tuple(o.strip() for o in (env.get("SMS_CORS_ORIGINS") or "").split(",") if o.strip()),
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from shared.errors import StoreUnavailableError  # noqa: F401 - re-exported: the store raises it
@@ -46,8 +47,87 @@ class Claim:
     retry_after: float | None = None
 
 
+@dataclass(frozen=True)
+class Window:
+    """At most ``max`` entries in any ``seconds`` long window."""
+
+    max: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SendLog:
+    """A sliding log of issued codes under ``key`` (one number, one client IP), with its limits.
+
+    ``cooldown`` is the least number of seconds between two entries; ``name`` says which log
+    refused an issue (``"phone"``, ``"ip"``).
+    """
+
+    key: str
+    name: str
+    windows: tuple[Window, ...]
+    cooldown: float = 0.0
+
+    @property
+    def span(self) -> float:
+        """How long an entry matters: the longest window (or the cooldown)."""
+        return max([self.cooldown, *(w.seconds for w in self.windows)])
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A counter under ``key`` allowing ``max`` issues until ``resets_at`` (epoch seconds)."""
+
+    key: str
+    max: int
+    resets_at: float
+
+
+@dataclass(frozen=True)
+class CodeIssue:
+    """One verification code to store, and the limits it must pass first.
+
+    ``digest`` is the keyed HMAC of the code (never the code); ``event`` a unique id entered
+    into every log, so that a cancelled issue can be taken back out. The record is remembered
+    (as expired or dead) until ``forget_at``.
+    """
+
+    code_key: str
+    digest: str
+    expires_at: float
+    forget_at: float
+    event: str
+    logs: tuple[SendLog, ...] = ()
+    budget: Budget | None = None
+    keep_previous: bool = False
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """``issued``, or the limit that refused: ``limit`` (``cooldown``, a log name, ``budget``),
+    its window in seconds (None for cooldown and budget) and the seconds until it allows one more."""
+
+    issued: bool
+    limit: str | None = None
+    window: float | None = None
+    retry_after: float | None = None
+
+
+CheckOutcome = Literal["verified", "invalid", "expired", "too_many_attempts", "not_found"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one check of a code found; ``attempts_left`` after an ``invalid`` one."""
+
+    outcome: CheckOutcome
+    attempts_left: int | None = None
+
+
 class Store(Protocol):
     """Shared state for every FC instance; two stores on the same URL behave as one."""
+
+    clock: Callable[[], float]  # epoch seconds; decides every expiry and window
 
     def claim(self, key: str, fingerprint: str, *, ttl: float, lease: float) -> Claim:
         """Claim ``key`` for a ``lease`` of seconds; a new or re-claimed record lives at least ``ttl`` seconds."""
@@ -73,6 +153,32 @@ class Store(Protocol):
 
     def save_progress(self, key: str, token: str, progress: dict[str, Any], *, lease: float | None = None) -> bool:
         """Replace the record's progress mid-way; ``lease`` (seconds from now) also renews the lease."""
+        ...
+
+    # -- verification codes: each method is one atomic check-and-update ------------------
+
+    def issue_code(self, issue: CodeIssue) -> IssueResult:
+        """Store ``issue.digest`` unless a cooldown, a window of a log, or the budget refuses.
+
+        When every limit allows it, enter ``issue.event`` into every log, count it against the
+        budget, and store the digest: it replaces a live code, or joins it when
+        ``keep_previous`` (the wrong-attempt count then carries on). Nothing changes when refused.
+        """
+        ...
+
+    def cancel_code(self, issue: CodeIssue, *, refund: frozenset[str]) -> None:
+        """Take back ``issue``: its digest is removed (no usable code is left behind), and its
+        entry is removed from each log named in ``refund`` and, with ``"budget"``, the budget."""
+        ...
+
+    def check_code(self, code_key: str, digest: str, *, max_attempts: int) -> CheckResult:
+        """Count one attempt and compare ``digest`` with each live code in constant time.
+
+        A match consumes the record (``verified``). A miss is ``invalid`` until
+        ``max_attempts`` checks were made; the record is then dead and answers
+        ``too_many_attempts``. ``expired`` once every code is past its expiry, ``not_found``
+        when nothing (or nothing remembered) was issued.
+        """
         ...
 
     def ping(self) -> None:

@@ -20,6 +20,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
 from shared.store import scripts
+from shared.store.redis_codes import RedisCodes
 from shared.store.base import (
     CLAIMED,
     DONE,
@@ -40,7 +41,7 @@ IDEMPOTENCY = "idem:"
 _STATUSES = {status: status for status in (CLAIMED, IN_PROGRESS, DONE, MISMATCH)}
 
 
-class RedisStore(Store):
+class RedisStore(RedisCodes, Store):
     """A :class:`Store` on a Redis URL; every key starts with ``prefix``.
 
     Connection options in the URL's query (``socket_timeout=…``) override the defaults here.
@@ -109,12 +110,16 @@ class RedisStore(Store):
         self._client.close()
 
     def _run(self, source: str, key: str, now: float, *args: Any) -> Any:
-        """Run one script on one record (``key`` without the prefix): ``EVALSHA``, ``SCRIPT LOAD`` on ``NOSCRIPT``."""
+        """Run one script on one record (``key`` without the prefix)."""
+        return self._run_keys(source, [key], now, *args)
+
+    def _run_keys(self, source: str, keys: list[str], now: float, *args: Any) -> Any:
+        """Run one script (``EVALSHA``, ``SCRIPT LOAD`` on ``NOSCRIPT``) on ``keys`` without the prefix."""
         script = self._scripts.get(source)
         if script is None:
             script = self._scripts[source] = self._client.register_script(source)
         try:
-            return script(keys=[self.prefix + key], args=[_stamp(now), *args])
+            return script(keys=[self.prefix + key for key in keys], args=[_stamp(now), *args])
         except redis.RedisError as error:
             raise StoreUnavailableError(f"Redis store failed: {type(error).__name__}: {error}") from error
 

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from shared.store.sqlite_codes import SCHEMA as CODES_SCHEMA
+from shared.store.sqlite_codes import SqliteCodes
 from shared.store.base import (
     CLAIMED,
     DONE,
@@ -51,7 +53,7 @@ SCHEMA = (
 _COLUMNS = "fingerprint, token, lease_until, expires_at, done, response, progress"
 
 
-class SqliteStore(Store):
+class SqliteStore(SqliteCodes, Store):
     """A :class:`Store` on a SQLite file (``path``) or ``:memory:``; connects on first use."""
 
     def __init__(self, path: str, *, clock: Callable[[], float] = time.time) -> None:
@@ -194,7 +196,7 @@ def _connect(path: str) -> sqlite3.Connection:
         if path != MEMORY:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
-        for statement in SCHEMA:
+        for statement in (*SCHEMA, *CODES_SCHEMA):
             db.execute(statement)
     except BaseException:
         db.close()

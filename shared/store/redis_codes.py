@@ -1,0 +1,65 @@
+"""Verification codes on Redis: each operation one ``EVALSHA`` of a script in ``code_scripts``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shared.store import code_scripts
+from shared.store.base import CheckResult, CodeIssue, IssueResult
+
+CODES = "verify:"
+
+
+class RedisCodes:
+    """The code operations of :class:`~shared.store.redis.RedisStore`.
+
+    Every key of one policy shares the hash tag ``{verify:<policy>}`` (the part of the code key
+    before its first ``:``), so a multi-key script stays in one slot on a Redis Cluster.
+    """
+
+    clock: Callable[[], float]
+    _run_keys: Callable[..., Any]
+
+    def issue_code(self, issue: CodeIssue) -> IssueResult:
+        now = self.clock()
+        args: list[Any] = [issue.digest, _stamp(issue.expires_at), _stamp(issue.forget_at), issue.event,
+                           "1" if issue.keep_previous else "0", len(issue.logs)]
+        for log in issue.logs:
+            args += [log.name, _stamp(log.cooldown), _stamp(log.span), len(log.windows)]
+            for window in log.windows:
+                args += [window.max, _stamp(window.seconds)]
+        keys = [issue.code_key, *(log.key for log in issue.logs)]
+        if issue.budget is not None:
+            keys.append(issue.budget.key)
+            args += [issue.budget.max, _stamp(issue.budget.resets_at)]
+        else:
+            args += ["", ""]
+        reply = self._run_keys(code_scripts.ISSUE, [_tagged(key) for key in keys], now, *args)
+        if reply[0] == 1:
+            return IssueResult(True)
+        _, limit, window, retry_after = reply
+        return IssueResult(False, limit, float(window) if window else None, float(retry_after))
+
+    def cancel_code(self, issue: CodeIssue, *, refund: frozenset[str]) -> None:
+        keys = [issue.code_key, *(log.key for log in issue.logs if log.name in refund)]
+        budget = issue.budget is not None and "budget" in refund
+        if budget:
+            assert issue.budget is not None
+            keys.append(issue.budget.key)
+        self._run_keys(code_scripts.CANCEL, [_tagged(key) for key in keys], self.clock(), issue.digest, issue.event,
+                       "1" if budget else "0")
+
+    def check_code(self, code_key: str, digest: str, *, max_attempts: int) -> CheckResult:
+        reply = self._run_keys(code_scripts.CHECK, [_tagged(code_key)], self.clock(), digest, max_attempts)
+        return CheckResult(reply[0], int(reply[1]) if len(reply) > 1 else None)
+
+
+def _tagged(key: str) -> str:
+    """``Verify.Default:code:…`` → ``verify:{Verify.Default}:code:…``."""
+    policy, _, rest = key.partition(":")
+    return f"{CODES}{{{policy}}}:{rest}"
+
+
+def _stamp(seconds: float) -> str:
+    return repr(float(seconds))

@@ -1,0 +1,159 @@
+"""Verification codes on SQLite: each operation one ``BEGIN IMMEDIATE`` transaction.
+
+Tables: ``verify_codes`` (a record per number and purpose: live digests with their expiries,
+wrong attempts, dead or not), ``verify_log`` (one row per issued code per log, for sliding
+windows and the cooldown) and ``verify_budget`` (a counter per policy and day).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import sqlite3
+from contextlib import AbstractContextManager
+from collections.abc import Callable
+from typing import Any
+
+from shared.store.base import CheckResult, CodeIssue, IssueResult, SendLog
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS verify_codes (
+        key TEXT PRIMARY KEY,
+        digests TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        dead INTEGER NOT NULL DEFAULT 0,
+        forget_at REAL NOT NULL
+    ) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS verify_log (
+        log TEXT NOT NULL,
+        event TEXT NOT NULL,
+        at REAL NOT NULL,
+        forget_at REAL NOT NULL,
+        PRIMARY KEY (log, event)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS verify_log_at ON verify_log (log, at)",
+    "CREATE TABLE IF NOT EXISTS verify_budget (key TEXT PRIMARY KEY, used INTEGER NOT NULL, forget_at REAL NOT NULL)",
+)
+
+
+class SqliteCodes:
+    """The code operations of :class:`~shared.store.sqlite.SqliteStore`."""
+
+    clock: Callable[[], float]
+    _transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
+
+    def issue_code(self, issue: CodeIssue) -> IssueResult:
+        with self._transaction() as db:
+            now = self.clock()
+            _collect(db, now)
+            refused = _refusal(db, issue, now)
+            if refused is not None:
+                return refused
+            for log in issue.logs:
+                db.execute("INSERT INTO verify_log (log, event, at, forget_at) VALUES (?, ?, ?, ?)",
+                           (log.key, issue.event, now, now + log.span))
+            if issue.budget is not None:
+                db.execute(
+                    "INSERT INTO verify_budget (key, used, forget_at) VALUES (?, 1, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET used = used + 1",
+                    (issue.budget.key, issue.budget.resets_at),
+                )
+            _store_digest(db, issue, now)
+            return IssueResult(True)
+
+    def cancel_code(self, issue: CodeIssue, *, refund: frozenset[str]) -> None:
+        with self._transaction() as db:
+            row = db.execute("SELECT digests FROM verify_codes WHERE key = ?", (issue.code_key,)).fetchone()
+            stored = json.loads(row[0]) if row is not None else []
+            digests = [pair for pair in stored if pair[0] != issue.digest]
+            if len(digests) < len(stored):  # the record still holds this issue's code
+                if digests:
+                    db.execute("UPDATE verify_codes SET digests = ? WHERE key = ?", (json.dumps(digests), issue.code_key))
+                else:
+                    db.execute("DELETE FROM verify_codes WHERE key = ?", (issue.code_key,))
+            for log in issue.logs:
+                if log.name in refund:
+                    db.execute("DELETE FROM verify_log WHERE log = ? AND event = ?", (log.key, issue.event))
+            if issue.budget is not None and "budget" in refund:
+                db.execute("UPDATE verify_budget SET used = used - 1 WHERE key = ? AND used > 0", (issue.budget.key,))
+
+    def check_code(self, code_key: str, digest: str, *, max_attempts: int) -> CheckResult:
+        with self._transaction() as db:
+            now = self.clock()
+            row = db.execute(
+                "SELECT digests, attempts, dead FROM verify_codes WHERE key = ? AND forget_at > ?", (code_key, now)
+            ).fetchone()
+            if row is None:
+                return CheckResult("not_found")
+            stored, attempts, dead = json.loads(row[0]), row[1], row[2]
+            if dead:
+                return CheckResult("too_many_attempts")
+            live = [stored_digest for stored_digest, expires_at in stored if expires_at > now]
+            if not live:
+                return CheckResult("expired")
+            attempts += 1
+            if matches(digest, live):
+                db.execute("DELETE FROM verify_codes WHERE key = ?", (code_key,))
+                return CheckResult("verified")
+            if attempts >= max_attempts:
+                db.execute("UPDATE verify_codes SET attempts = ?, dead = 1, digests = '[]' WHERE key = ?",
+                           (attempts, code_key))
+            else:
+                db.execute("UPDATE verify_codes SET attempts = ? WHERE key = ?", (attempts, code_key))
+            return CheckResult("invalid", attempts_left=max_attempts - attempts)
+
+
+def matches(digest: str, live: list[str]) -> bool:
+    """Compare with every live digest, each in constant time, without stopping at a match."""
+    found = False
+    for stored in live:
+        found |= hmac.compare_digest(digest, stored)
+    return found
+
+
+def _refusal(db: sqlite3.Connection, issue: CodeIssue, now: float) -> IssueResult | None:
+    for log in issue.logs:
+        times = [row[0] for row in db.execute(
+            "SELECT at FROM verify_log WHERE log = ? AND at > ? ORDER BY at", (log.key, now - log.span))]
+        refused = log_refusal(log, times, now)
+        if refused is not None:
+            return refused
+    if issue.budget is not None:
+        row = db.execute("SELECT used FROM verify_budget WHERE key = ?", (issue.budget.key,)).fetchone()
+        if row is not None and row[0] >= issue.budget.max:
+            return IssueResult(False, "budget", None, issue.budget.resets_at - now)
+    return None
+
+
+def log_refusal(log: SendLog, times: list[float], now: float) -> IssueResult | None:
+    """Why ``log`` (entries at ``times``, oldest first) refuses one more entry now, or None."""
+    if log.cooldown and times and times[-1] > now - log.cooldown:
+        return IssueResult(False, "cooldown", None, times[-1] + log.cooldown - now)
+    for window in log.windows:
+        inside = [at for at in times if at > now - window.seconds]
+        if len(inside) >= window.max:  # the oldest entries must age out until one slot is free
+            return IssueResult(False, log.name, window.seconds, inside[len(inside) - window.max] + window.seconds - now)
+    return None
+
+
+def _store_digest(db: sqlite3.Connection, issue: CodeIssue, now: float) -> None:
+    row = db.execute("SELECT digests, dead FROM verify_codes WHERE key = ? AND forget_at > ?",
+                     (issue.code_key, now)).fetchone()
+    kept: list[Any] = []
+    if issue.keep_previous and row is not None and not row[1]:
+        kept = [pair for pair in json.loads(row[0]) if pair[1] > now]
+    digests = json.dumps([*kept, [issue.digest, issue.expires_at]])
+    if kept:
+        db.execute("UPDATE verify_codes SET digests = ?, forget_at = max(forget_at, ?) WHERE key = ?",
+                   (digests, issue.forget_at, issue.code_key))
+    else:
+        db.execute("INSERT OR REPLACE INTO verify_codes (key, digests, attempts, dead, forget_at) VALUES (?, ?, 0, 0, ?)",
+                   (issue.code_key, digests, issue.forget_at))
+
+
+def _collect(db: sqlite3.Connection, now: float) -> None:
+    """Delete what no decision needs any more."""
+    db.execute("DELETE FROM verify_codes WHERE forget_at <= ?", (now,))
+    db.execute("DELETE FROM verify_log WHERE forget_at <= ?", (now,))
+    db.execute("DELETE FROM verify_budget WHERE forget_at <= ?", (now,))
+
