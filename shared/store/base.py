@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from shared.errors import StoreUnavailableError  # noqa: F401 - re-exported: the store raises it

@@ -20,7 +20,6 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
 from shared.store import scripts
-from shared.store.redis_codes import RedisCodes
 from shared.store.base import (
     CLAIMED,
     DONE,
@@ -35,6 +34,7 @@ from shared.store.base import (
     load,
     new_token,
 )
+from shared.store.redis_codes import RedisCodes
 
 DEFAULT_PREFIX = "sms-fc:"
 IDEMPOTENCY = "idem:"

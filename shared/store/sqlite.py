@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from shared.store.sqlite_codes import SCHEMA as CODES_SCHEMA
-from shared.store.sqlite_codes import SqliteCodes
 from shared.store.base import (
     CLAIMED,
     DONE,
@@ -32,6 +30,8 @@ from shared.store.base import (
     load,
     new_token,
 )
+from shared.store.sqlite_codes import SCHEMA as CODES_SCHEMA
+from shared.store.sqlite_codes import SqliteCodes
 
 MEMORY = ":memory:"
 BUSY_TIMEOUT_MS = 5000

@@ -10,8 +10,8 @@ from __future__ import annotations
 import hmac
 import json
 import sqlite3
-from contextlib import AbstractContextManager
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from shared.store.base import CheckResult, CodeIssue, IssueResult, SendLog
@@ -68,7 +68,8 @@ class SqliteCodes:
             digests = [pair for pair in stored if pair[0] != issue.digest]
             if len(digests) < len(stored):  # the record still holds this issue's code
                 if digests:
-                    db.execute("UPDATE verify_codes SET digests = ? WHERE key = ?", (json.dumps(digests), issue.code_key))
+                    db.execute("UPDATE verify_codes SET digests = ? WHERE key = ?",
+                               (json.dumps(digests), issue.code_key))
                 else:
                     db.execute("DELETE FROM verify_codes WHERE key = ?", (issue.code_key,))
             for log in issue.logs:
@@ -147,8 +148,8 @@ def _store_digest(db: sqlite3.Connection, issue: CodeIssue, now: float) -> None:
         db.execute("UPDATE verify_codes SET digests = ?, forget_at = max(forget_at, ?) WHERE key = ?",
                    (digests, issue.forget_at, issue.code_key))
     else:
-        db.execute("INSERT OR REPLACE INTO verify_codes (key, digests, attempts, dead, forget_at) VALUES (?, ?, 0, 0, ?)",
-                   (issue.code_key, digests, issue.forget_at))
+        db.execute("INSERT OR REPLACE INTO verify_codes (key, digests, attempts, dead, forget_at)"
+                   " VALUES (?, ?, 0, 0, ?)", (issue.code_key, digests, issue.forget_at))
 
 
 def _collect(db: sqlite3.Connection, now: float) -> None:
