@@ -1,0 +1,190 @@
+"""The verification-code operations of the store: the same contract on SQLite and on real Redis."""
+
+import itertools
+
+import pytest
+from store_support import race
+
+from shared.store.base import Budget, CodeIssue, SendLog, Window
+
+POLICY = "Verify.Test"
+CODE_KEY = f"{POLICY}:code:login:phone-a"
+HOUR, DAY = 3600.0, 86400.0
+EVENTS = itertools.count()
+
+
+def phone_log(cooldown=60.0, windows=((5, HOUR), (10, DAY)), subject="phone-a"):
+    return SendLog(f"{POLICY}:phone:{subject}", "phone", tuple(Window(m, s) for m, s in windows), cooldown)
+
+
+def ip_log(windows=((20, HOUR),), subject="ip-a"):
+    return SendLog(f"{POLICY}:ip:{subject}", "ip", tuple(Window(m, s) for m, s in windows))
+
+
+def issue(store, digest="d" * 64, *, event=None, code_key=CODE_KEY, logs=None, budget=None, keep=False, ttl=300.0):
+    now = store.clock()
+    return CodeIssue(code_key, digest, now + ttl, now + ttl + DAY, event or f"ev-{next(EVENTS)}",
+                     tuple(logs if logs is not None else (phone_log(), ip_log())), budget, keep)
+
+
+def issue_now(store, *args, **kwargs):
+    request = issue(store, *args, **kwargs)
+    return request, store.issue_code(request)
+
+
+def check(store, digest="d" * 64, code_key=CODE_KEY, max_attempts=5):
+    return store.check_code(code_key, digest, max_attempts=max_attempts)
+
+
+def test_the_right_digest_verifies_once(store):
+    assert issue_now(store)[1].issued
+    assert check(store).outcome == "verified"
+    assert check(store).outcome == "not_found"
+
+
+def test_nothing_issued_is_not_found(store):
+    assert (check(store).outcome, check(store).attempts_left) == ("not_found", None)
+
+
+def test_every_check_is_one_attempt_and_the_limit_kills_the_code(store):
+    issue_now(store)
+    answers = [check(store, "e" * 64, max_attempts=3) for _ in range(3)]
+    assert [(a.outcome, a.attempts_left) for a in answers] == [("invalid", 2), ("invalid", 1), ("invalid", 0)]
+    assert check(store, max_attempts=3).outcome == "too_many_attempts"  # even the right code: it is dead
+
+
+def test_the_right_code_still_verifies_before_the_limit(store):
+    issue_now(store)
+    for _ in range(4):
+        check(store, "e" * 64)
+    assert check(store).outcome == "verified"
+
+
+def test_expired_then_forgotten(store, clock):
+    issue_now(store, ttl=300.0)
+    clock.advance(299.0)
+    assert check(store, "e" * 64).outcome == "invalid"
+    clock.advance(1.0)
+    assert check(store).outcome == "expired"
+    clock.advance(DAY)
+    assert check(store).outcome == "not_found"
+
+
+def test_a_new_code_replaces_the_old_one_and_resets_attempts(store, clock):
+    issue_now(store, "a" * 64)
+    check(store, "e" * 64, max_attempts=2)
+    clock.advance(60.0)
+    assert issue_now(store, "b" * 64)[1].issued
+    assert check(store, "a" * 64, max_attempts=2).attempts_left == 1  # a fresh count; the old code is gone
+    assert check(store, "b" * 64, max_attempts=2).outcome == "verified"
+
+
+def test_keep_previous_codes_leaves_older_ones_valid(store, clock):
+    issue_now(store, "a" * 64, keep=True)
+    clock.advance(60.0)
+    issue_now(store, "b" * 64, keep=True)
+    assert check(store, "e" * 64).attempts_left == 4
+    assert check(store, "a" * 64).outcome == "verified"  # either code consumes the record
+    assert check(store, "b" * 64).outcome == "not_found"
+
+
+def test_keep_previous_drops_codes_as_they_expire(store, clock):
+    issue_now(store, "a" * 64, keep=True, ttl=100.0)
+    clock.advance(60.0)
+    issue_now(store, "b" * 64, keep=True, ttl=100.0)
+    clock.advance(50.0)  # a expired, b live
+    assert check(store, "a" * 64).outcome == "invalid"
+    assert check(store, "b" * 64).outcome == "verified"
+
+
+def test_cooldown_refuses_and_says_when(store, clock):
+    issue_now(store, "a" * 64)
+    clock.advance(20.0)
+    request, refused = issue_now(store, "b" * 64)
+    assert (refused.issued, refused.limit, refused.window) == (False, "cooldown", None)
+    assert refused.retry_after == pytest.approx(40.0)
+    assert check(store, "a" * 64).outcome == "verified"  # a refused issue changes nothing
+    clock.advance(40.0)
+    assert issue_now(store, "c" * 64)[1].issued
+
+
+def test_a_window_refuses_until_its_oldest_entry_ages_out(store, clock):
+    logs = (phone_log(cooldown=0.0, windows=((3, HOUR),)),)
+    for _ in range(3):
+        assert issue_now(store, logs=logs)[1].issued
+        clock.advance(100.0)
+    refused = issue_now(store, logs=logs)[1]
+    assert (refused.issued, refused.limit, refused.window) == (False, "phone", HOUR)
+    assert refused.retry_after == pytest.approx(HOUR - 300.0)  # the first entry is 300 s old
+    clock.advance(HOUR - 300.0)
+    assert issue_now(store, logs=logs)[1].issued
+
+
+def test_the_ip_log_counts_across_numbers(store, clock):
+    for n in range(2):
+        logs = (phone_log(subject=f"p{n}"), ip_log(windows=((2, HOUR),)))
+        assert issue_now(store, code_key=f"{POLICY}:code:login:p{n}", logs=logs)[1].issued
+    logs = (phone_log(subject="p9"), ip_log(windows=((2, HOUR),)))
+    refused = issue_now(store, code_key=f"{POLICY}:code:login:p9", logs=logs)[1]
+    assert (refused.limit, refused.window) == ("ip", HOUR)
+    assert check(store, code_key=f"{POLICY}:code:login:p9").outcome == "not_found"
+
+
+def test_the_budget_refuses_until_it_resets(store, clock):
+    now = clock()
+    budget = Budget(f"{POLICY}:budget:1", 2, now + 1000.0)
+    for n in range(2):
+        logs = (phone_log(subject=f"p{n}"),)
+        assert issue_now(store, code_key=f"{POLICY}:code:login:p{n}", logs=logs, budget=budget)[1].issued
+    refused = issue_now(store, code_key=f"{POLICY}:code:login:p2", logs=(phone_log(subject="p2"),), budget=budget)[1]
+    assert (refused.limit, refused.retry_after) == ("budget", pytest.approx(1000.0))
+    next_day = Budget(f"{POLICY}:budget:2", 2, now + 1000.0 + DAY)
+    assert issue_now(store, code_key=f"{POLICY}:code:login:p2", logs=(phone_log(subject="p2"),),
+                     budget=next_day)[1].issued
+
+
+def test_a_cancel_with_refund_leaves_no_code_and_no_cooldown(store):
+    budget = Budget(f"{POLICY}:budget:1", 1, store.clock() + 1000.0)
+    request, _ = issue_now(store, budget=budget)
+    store.cancel_code(request, refund=frozenset({"phone", "ip", "budget"}))
+    assert check(store).outcome == "not_found"
+    assert issue_now(store, "b" * 64, budget=budget)[1].issued  # cooldown, windows and budget were given back
+
+
+def test_a_cancel_without_refund_keeps_the_cooldown(store):
+    request, _ = issue_now(store)
+    store.cancel_code(request, refund=frozenset({"ip", "budget"}))
+    assert check(store).outcome == "not_found"
+    assert issue_now(store, "b" * 64)[1].limit == "cooldown"
+
+
+def test_a_cancel_keeps_older_codes_kept_alongside(store, clock):
+    issue_now(store, "a" * 64, keep=True)
+    clock.advance(60.0)
+    request, _ = issue_now(store, "b" * 64, keep=True)
+    store.cancel_code(request, refund=frozenset({"phone"}))
+    assert check(store, "b" * 64).outcome == "invalid"
+    assert check(store, "a" * 64).outcome == "verified"
+
+
+def test_threads_racing_to_verify_one_code_get_one_success(shared_url, open_stores):
+    stores = open_stores(shared_url, 4)
+    issue_now(stores[0])
+    outcomes = race(lambda i: check(stores[i % 4], max_attempts=50).outcome, 16)
+    assert sorted(outcomes).count("verified") == 1
+    assert set(outcomes) == {"verified", "not_found"}
+
+
+def test_racing_wrong_guesses_never_exceed_the_attempt_limit(shared_url, open_stores):
+    stores = open_stores(shared_url, 4)
+    issue_now(stores[0])
+    outcomes = race(lambda i: check(stores[i % 4], "e" * 64, max_attempts=5).outcome, 16)
+    assert outcomes.count("invalid") == 5
+    assert outcomes.count("too_many_attempts") == 11
+
+
+def test_parallel_issues_to_one_number_respect_the_cooldown(shared_url, open_stores):
+    stores = open_stores(shared_url, 4)
+    results = race(lambda i: issue_now(stores[i % 4], f"{i:064x}")[1], 12)
+    assert sum(result.issued for result in results) == 1
+    assert {result.limit for result in results if not result.issued} == {"cooldown"}
