@@ -4,10 +4,13 @@
 method                path                    what
 ====================  ======================  ===============================================
 GET                   /_emulator/health       ``{"status": "ok"}``
+GET                   /_emulator/outbox       the outbox web page (:mod:`emulator.web`); ``/_emulator`` redirects there
 POST                  /_emulator/reset        back to the start-up seed; clears everything else
 POST                  /_emulator/seed         merge seed JSON (``?replace=true``: clear seeded data first)
 GET                   /_emulator/sms/messages ``{"total", "messages"}`` newest first; filters ``phone``,
-                                              ``templateCode``, ``signName``, ``bizId``, ``status``, ``limit``
+                                              ``templateCode``, ``signName``, ``bizId``, ``status``, ``limit``,
+                                              ``phoneContains`` (part of the number), ``templateContains``
+                                              (part of the code, any case)
 DELETE                /_emulator/sms/messages empty the outbox → ``{"deleted": n}``
 GET / PUT / DELETE    /_emulator/chaos        ``{"rules": [...]}`` (see :mod:`emulator.core.chaos`)
 GET / DELETE          /_emulator/stats        ``{"sms": {"SendSms": n, ...}}``
@@ -25,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
+from emulator import web
 from emulator.core.chaos import parse_rules
 from emulator.core.exchange import Request, Response
 from emulator.sms.outbox import MessageFilter
@@ -75,6 +79,8 @@ def message_filter(request: Request) -> MessageFilter:
         sign_name=request.query_value("signName") or None,
         biz_id=request.query_value("bizId") or None,
         status=_int_query(request, "status"),
+        phone_contains=request.query_value("phoneContains") or None,
+        template_contains=request.query_value("templateContains") or None,
     )
 
 
@@ -84,6 +90,8 @@ class Control:
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
         self.routes: dict[str, dict[str, Handler]] = {
+            "/_emulator": {"GET": lambda _: web.redirect_to_page()},
+            web.PAGE_PATH: {"GET": lambda _: web.page()},
             "/_emulator/health": {"GET": lambda _: Response.json({"status": "ok"})},
             "/_emulator/reset": {"POST": self.reset},
             "/_emulator/seed": {"POST": self.seed},
@@ -96,6 +104,7 @@ class Control:
         }
         self.named_routes: dict[str, dict[str, NamedHandler]] = {
             "/_emulator/kms/secrets/": {"PUT": self.put_secret},
+            web.ASSET_PREFIX: {"GET": self.get_asset},
         }
 
     def __call__(self, request: Request) -> Response:
@@ -121,6 +130,12 @@ class Control:
                 name = unquote(path[len(prefix):])
                 return {method: _bind(handler, name) for method, handler in methods.items()}
         return None
+
+    def get_asset(self, request: Request, name: str) -> Response:
+        found = web.asset(name)
+        if found is None:
+            raise ControlError(f"no outbox file {name}", 404)
+        return found
 
     def reset(self, request: Request) -> Response:
         self.emulator.reset()

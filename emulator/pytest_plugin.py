@@ -33,6 +33,8 @@ from emulator.testing import EmulatorServer
 FILTER_NAMES = {
     "phone": "phone", "templateCode": "template_code", "template_code": "template_code",
     "signName": "sign_name", "sign_name": "sign_name", "bizId": "biz_id", "biz_id": "biz_id", "status": "status",
+    "phoneContains": "phone_contains", "phone_contains": "phone_contains",
+    "templateContains": "template_contains", "template_contains": "template_contains",
 }
 
 
@@ -66,7 +68,7 @@ class EmulatorHandle:
 
     def messages(self, limit: int | None = None, **filters: Any) -> list[dict[str, Any]]:
         """Outbox messages, newest first; filters ``phone``, ``templateCode``, ``signName``, ``bizId``,
-        ``status`` (snake_case names work too)."""
+        ``status``, ``phoneContains``, ``templateContains`` (snake_case names work too)."""
         unknown = sorted(set(filters) - set(FILTER_NAMES))
         if unknown:
             raise TypeError(f"unknown message filters {unknown}; use {sorted(FILTER_NAMES)}")

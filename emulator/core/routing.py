@@ -3,8 +3,10 @@
 A POP call is ``/`` with either ACS3 headers (``Authorization`` + ``x-acs-action`` /
 ``x-acs-version``, the signed source of truth) or RPC query parameters (``Action`` / ``Version``).
 Order for a POP call: count it in stats → verify the signature → find the service and action →
-chaos → the service's handler (under the emulator lock). Every other request goes to ``storage``
-(the OSS gateway, :mod:`emulator.oss.gateway`), or is a 404 when there is none.
+chaos → the service's handler (under the emulator lock). A browser opening ``/`` (a plain ``GET``
+asking for HTML, with no query and no ``Authorization``: no SDK call looks like that) is
+redirected to the outbox page. Every other request goes to ``storage`` (the OSS gateway,
+:mod:`emulator.oss.gateway`), or is a 404 when there is none.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from emulator.state import Emulator
 
 CONTROL_PREFIX = "/_emulator"
+HOME_PAGE = CONTROL_PREFIX + "/outbox"
 GARBAGE_BODY = b"<html><head><title>502 Bad Gateway</title></head><body>Tengine</body></html>"
 STATUS_CODES = {500: "InternalError", 502: "BadGateway", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
 
@@ -52,6 +55,12 @@ def detect_pop_call(request: Request) -> PopCall | None:
     if header_action:
         return PopCall(header_action, request.headers.get("x-acs-version") or "")
     return None
+
+
+def is_browser_visit(request: Request) -> bool:
+    """A person's browser opening the emulator's root URL (never an SDK: they sign or send a query)."""
+    return (request.method == "GET" and request.path == "/" and not request.raw_query
+            and not request.headers.get("authorization") and "text/html" in (request.headers.get("accept") or ""))
 
 
 def fault_response(fault: Fault, request_id: str, host_id: str, messages: dict[str, str],
@@ -98,6 +107,8 @@ class Router:
         call = detect_pop_call(request)
         if call is not None:
             return self.pop(request, call)
+        if is_browser_visit(request):
+            return Response(302, b"", {"Location": HOME_PAGE, "Cache-Control": "no-store"})
         if self.storage is not None:
             return self.storage(request)
         return Response.json({"Code": "NotFound", "Message": f"Nothing is served at {request.path}."}, 404)

@@ -89,6 +89,8 @@ class MessageFilter:
     biz_id: str | None = None
     status: int | None = None
     sent_on: date | None = None  # China Standard Time date
+    phone_contains: str | None = None  # part of the number
+    template_contains: str | None = None  # part of the template code, any case
 
     def matches(self, message: Message, now: float) -> bool:
         checks = (
@@ -97,9 +99,17 @@ class MessageFilter:
         )
         if any(wanted is not None and wanted != actual for wanted, actual in checks):
             return False
+        if not self._contains(message):
+            return False
         if self.status is not None and message.status(now) != self.status:
             return False
         return self.sent_on is None or china_date(message.sent_at) == self.sent_on
+
+    def _contains(self, message: Message) -> bool:
+        if self.phone_contains and self.phone_contains not in message.phone:
+            return False
+        wanted = (self.template_contains or "").casefold()
+        return wanted in message.template_code.casefold()
 
 
 class Outbox:
