@@ -141,3 +141,14 @@ class StoreUnavailableError(SmsError):
     def __init__(self, message: str, **kwargs: Any) -> None:
         kwargs.setdefault("retry_after", 1)
         super().__init__(message, **kwargs)
+
+
+class RedeliverError(SmsError):
+    """46003: an event could not be handled now (nothing about it is lost or recorded as done).
+
+    Raised from an event function so that FC's async retry or EventBridge's push retry delivers
+    the event again; ``details["events"]`` says which items of the delivery and why.
+    """
+
+    code = REQUEST_FAILED
+    http_status = 503

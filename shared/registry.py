@@ -54,6 +54,7 @@ BUILTIN_TYPES = {
     "SMS.Aliyun": "shared.sms_aliyun",
     "Directory.Static": "shared.directory",
     "Verify.SmsCode": "shared.verification",
+    "Approval.Defaults": "shared.approval_defaults",
 }
 
 

@@ -53,6 +53,7 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     check_report_url: str | None = None
     verify_policy: str = "Verify.Default"
+    approval_defaults: str = "Approval.Default"
     cors_origins: tuple[str, ...] = ()
 
     def kms_endpoint_for_region(self) -> Endpoint:
@@ -94,6 +95,7 @@ class Settings:
             max_body_bytes=_int(env, "SMS_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),
             check_report_url=env.get("SMS_CHECK_REPORT_URL") or None,
             verify_policy=env.get("SMS_VERIFY_POLICY") or "Verify.Default",
+            approval_defaults=env.get("SMS_APPROVAL_DEFAULTS") or "Approval.Default",
             cors_origins=tuple(o.strip() for o in (env.get("SMS_CORS_ORIGINS") or "").split(",") if o.strip()),
         )
 
