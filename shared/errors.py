@@ -77,11 +77,14 @@ class RequestError(InvalidParameterError):
 
 class RateLimitedError(RequestError):
     """46001 with HTTP 429: a limit refused the request; ``details["limit"]`` names it and
-    ``retry_after`` says how many seconds until it allows one more."""
+    ``retry_after`` says how many seconds until it allows one more. With a ``provider_code`` the
+    limit is Aliyun's own flow control, and the code is 46002."""
 
     def __init__(self, message: str, *, limit: str, retry_after: float, **kwargs: Any) -> None:
         details = {"limit": limit, **kwargs.pop("details", {})}
         super().__init__(message, status=429, retry_after=max(1, math.ceil(retry_after)), details=details, **kwargs)
+        if self.provider_code:
+            self.code = PROVIDER_ERROR
 
 
 class ConfigError(SmsError):

@@ -196,8 +196,10 @@ def _connect(path: str) -> sqlite3.Connection:
         if path != MEMORY:
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("BEGIN IMMEDIATE")  # waits its turn: a plain CREATE racing another writer fails at once
         for statement in (*SCHEMA, *CODES_SCHEMA):
             db.execute(statement)
+        db.execute("COMMIT")
     except BaseException:
         db.close()
         raise

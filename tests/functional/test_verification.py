@@ -1,0 +1,303 @@
+"""The verification function end to end: FC HTTP events → policy element → store and emulator."""
+
+import io
+import json
+import uuid
+
+import pytest
+from race_support import race
+from verify_support import OTHER_PHONE, PHONE, TOKEN_KEY, Clocks, Verification, secrets_json, write_elements
+
+from shared import log, runtime
+from shared.verify_tokens import InvalidTokenError, check_token
+
+STORES = [pytest.param("sqlite", id="sqlite"), pytest.param("redis", id="redis", marks=pytest.mark.redis)]
+
+
+@pytest.fixture(params=STORES)
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("redis_url")
+
+
+@pytest.fixture
+def configure(emulator, tmp_path, monkeypatch, store_url):
+    """``configure(**policy)``: the verification function on a fresh instance with that policy."""
+    emulator.kms_put_secret("verify/keys", secrets_json())
+    prefix = f"t{uuid.uuid4().hex[:8]}:"
+
+    def build(**policy):
+        root = tmp_path / f"elements-{uuid.uuid4().hex[:6]}"
+        write_elements(root, emulator.access_key_id, **policy)
+        for name, value in {"SMS_ELEMENTS_SOURCE": str(root), "SMS_DYSMS_ENDPOINT": emulator.endpoint,
+                            "SMS_KMS_ENDPOINT": emulator.endpoint, "SMS_SEND_MAX_ATTEMPTS": "1",
+                            "SMS_CORS_ORIGINS": "https://app.example.com"}.items():
+            monkeypatch.setenv(name, value)
+        runtime.reset()
+        return Verification(emulator, store_url, Clocks(emulator), prefix)
+
+    yield build
+    runtime.reset()
+
+
+@pytest.fixture
+def service(configure):
+    return configure()
+
+
+def test_a_code_texted_by_sms_verifies_once_and_yields_a_token(service):
+    answer = service.issue()
+    assert (answer["statusCode"], answer["json"]) == (200, {"expiresIn": 300, "resendAfter": 60})
+    message = service.emulator.messages(phone=PHONE)[0]
+    code = message["params"]["code"]
+    assert len(code) == 6 and code.isdigit() and code in message["content"]
+    verified = service.verify(code)["json"]
+    assert verified["verified"] is True and verified["expiresIn"] == 300
+    claims = check_token(verified["token"], TOKEN_KEY, purpose="login", issuer="Verify.Default",
+                         now=service.clocks.store())
+    assert claims["sub"] == f"+86{PHONE}"
+    assert service.verify(code)["json"] == {"verified": False, "reason": "not_found"}
+
+
+def test_the_token_is_bound_to_its_purpose_and_key(service):
+    service.issue(purpose="reset")
+    token = service.verify(service.last_code(), purpose="reset")["json"]["token"]
+    with pytest.raises(InvalidTokenError, match="purpose"):
+        check_token(token, TOKEN_KEY, purpose="login", now=service.clocks.store())
+    with pytest.raises(InvalidTokenError, match="signature"):
+        check_token(token, "another-key-0000000000000000000000000000", now=service.clocks.store())
+    with pytest.raises(InvalidTokenError, match="expired"):
+        check_token(token, TOKEN_KEY, now=service.clocks.store() + 301 + 5)
+
+
+def test_a_code_is_bound_to_its_number_and_purpose(service):
+    service.issue()
+    code = service.last_code()
+    assert service.verify(code, purpose="register")["json"]["reason"] == "not_found"
+    assert service.verify(code, phone=OTHER_PHONE)["json"]["reason"] == "not_found"
+    assert service.verify(code)["json"]["verified"] is True
+
+
+def test_the_answer_is_the_same_for_any_number(service):
+    first, second = service.issue(PHONE), service.issue(OTHER_PHONE, ip="203.0.113.9")
+    assert first["json"] == second["json"] and first["statusCode"] == second["statusCode"] == 200
+
+
+def test_a_resend_inside_the_cooldown_is_a_429_with_retry_after(service):
+    service.issue()
+    service.clocks.advance(20)
+    refused = service.issue()
+    assert refused["statusCode"] == 429
+    assert refused["headers"]["Retry-After"] == "40"
+    assert refused["json"]["error"]["limit"] == "cooldown"
+    assert len(service.emulator.messages(phone=PHONE)) == 1
+    service.clocks.advance(40)
+    assert service.issue()["statusCode"] == 200
+
+
+def test_a_new_code_replaces_the_previous_one(service):
+    service.issue()
+    old = service.last_code()
+    service.clocks.advance(60)
+    service.issue()
+    new = service.last_code()
+    if old != new:
+        assert service.verify(old)["json"]["reason"] == "invalid"
+    assert service.verify(new)["json"]["verified"] is True
+
+
+def test_keep_previous_codes_keeps_older_ones_until_they_expire(configure):
+    service = configure(keepPreviousCodes=True)
+    service.issue()
+    old = service.last_code()
+    service.clocks.advance(60)
+    service.issue()
+    assert service.verify(old)["json"]["verified"] is True
+
+
+def test_brute_force_stops_at_the_attempt_limit(service):
+    service.issue()
+    code = service.last_code()
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    answers = [service.verify(wrong)["json"] for _ in range(5)]
+    assert [a["attemptsLeft"] for a in answers] == [4, 3, 2, 1, 0]
+    assert {a["reason"] for a in answers} == {"invalid"}
+    assert service.verify(code)["json"] == {"verified": False, "reason": "too_many_attempts"}
+
+
+def test_a_code_expires_with_the_clock(service):
+    service.issue()
+    code = service.last_code()
+    service.clocks.advance(300)
+    assert service.verify(code)["json"] == {"verified": False, "reason": "expired"}
+
+
+def test_per_number_limits(configure):
+    service = configure(resendCooldown=0, perPhone=[{"max": 3, "seconds": 3600}])
+    for _ in range(3):
+        assert service.issue()["statusCode"] == 200
+        service.clocks.advance(61)  # past the emulator's own 1/min flow control
+    refused = service.issue()
+    assert (refused["statusCode"], refused["json"]["error"]["limit"]) == (429, "phone")
+    assert int(refused["headers"]["Retry-After"]) == 3600 - 3 * 61
+
+
+def test_per_ip_limits_hold_across_numbers(configure):
+    service = configure(perIp=[{"max": 2, "seconds": 3600}])
+    assert service.issue("13800138001")["statusCode"] == 200
+    assert service.issue("13800138002")["statusCode"] == 200
+    refused = service.issue("13800138003")
+    assert (refused["statusCode"], refused["json"]["error"]["limit"]) == (429, "ip")
+    assert service.issue("13800138003", ip="192.0.2.1")["statusCode"] == 200
+    assert service.emulator.messages(phone="13800138003") and len(service.emulator.messages()) == 3
+
+
+def test_the_daily_budget_caps_spend_until_the_next_day(configure):
+    service = configure(dailyBudget=2)
+    assert service.issue("13800138001")["statusCode"] == 200
+    assert service.issue("13800138002", ip="192.0.2.2")["statusCode"] == 200
+    refused = service.issue("13800138003", ip="192.0.2.3")
+    assert (refused["statusCode"], refused["json"]["error"]["limit"]) == (429, "budget")
+    service.clocks.advance(int(refused["headers"]["Retry-After"]))
+    assert service.issue("13800138003", ip="192.0.2.3")["statusCode"] == 200
+
+
+def test_limits_hold_across_two_instances_sharing_the_store(configure):
+    first = configure()
+    first.issue()
+    code = first.last_code()
+    second = configure()  # a fresh runtime: another FC instance on the same store
+    assert second.app is not first.app
+    assert second.issue()["statusCode"] == 429
+    assert second.verify(code)["json"]["verified"] is True
+
+
+def test_a_failed_send_leaves_no_code_and_no_cooldown(service):
+    service.emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1,
+                                 "fault": {"type": "error", "code": "isv.AMOUNT_NOT_ENOUGH"}}])
+    failed = service.issue()
+    assert (failed["statusCode"], failed["json"]["error"]["code"]) == (502, 46002)
+    assert service.verify("000000")["json"]["reason"] == "not_found"
+    assert service.issue()["statusCode"] == 200  # the cooldown was not spent
+
+
+def test_a_send_that_may_have_gone_out_leaves_no_code_but_keeps_the_cooldown(service):
+    service.emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1, "fault": {"type": "drop"}}])
+    failed = service.issue()
+    assert (failed["statusCode"], failed["json"]["error"]["possiblyDelivered"]) == (503, True)
+    assert service.verify("000000")["json"]["reason"] == "not_found"
+    assert service.issue()["json"]["error"]["limit"] == "cooldown"
+
+
+def test_aliyun_flow_control_is_a_429_and_leaves_no_code(service):
+    service.emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1,
+                                 "fault": {"type": "error", "code": "isv.BUSINESS_LIMIT_CONTROL"}}])
+    refused = service.issue()
+    error = refused["json"]["error"]
+    assert (refused["statusCode"], error["code"], error["providerCode"]) == (429, 46002, "isv.BUSINESS_LIMIT_CONTROL")
+    assert int(refused["headers"]["Retry-After"]) >= 60
+    assert service.verify("000000")["json"]["reason"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"phone": "12345", "purpose": "login"}, "phone"),
+        ({"phone": "+14155550100", "purpose": "login"}, "country code +86"),
+        ({"phone": PHONE, "purpose": "bribe"}, "purpose must be one of login, register, reset"),
+        ({"phone": PHONE}, "body.purpose"),
+        ({"phone": PHONE, "purpose": "login", "extra": 1}, "body.extra"),
+    ],
+)
+def test_bad_requests_are_400s_naming_the_field(service, body, field):
+    answer = service.post("/codes", body)
+    assert (answer["statusCode"], answer["json"]["error"]["code"]) == (400, 46001)
+    assert field in answer["json"]["error"]["message"]
+    assert service.emulator.messages() == []
+
+
+def test_a_code_that_is_not_a_string_is_a_400(service):
+    answer = service.post("/codes/verify", {"phone": PHONE, "purpose": "login", "code": 123456})
+    assert (answer["statusCode"], "body.code" in answer["json"]["error"]["message"]) == (400, True)
+
+
+def test_cors_for_allowed_origins_only(service):
+    preflight = service.post("/codes", None, method="OPTIONS", headers={"origin": "https://app.example.com"})
+    assert preflight["statusCode"] == 204
+    assert preflight["headers"]["Access-Control-Allow-Origin"] == "https://app.example.com"
+    refused = service.issue(headers={"origin": "https://app.example.com"})
+    service.clocks.advance(1)
+    limited = service.issue(headers={"origin": "https://app.example.com"})
+    assert refused["statusCode"] == 200 and limited["statusCode"] == 429
+    assert limited["headers"]["Access-Control-Allow-Origin"] == "https://app.example.com"  # errors too
+    other = service.issue(OTHER_PHONE, headers={"origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other["headers"]
+
+
+def test_racing_verifies_of_one_code_get_one_success(service):
+    service.issue()
+    code = service.last_code()
+    outcomes = race(lambda _: service.policy.checkCode(PHONE, "login", code)["verified"], 12)
+    assert outcomes.count(True) == 1
+
+
+def test_racing_issues_to_one_number_send_one_sms(service):
+    results = []
+
+    def issue(_):
+        try:
+            return service.policy.sendCode(PHONE, "login", clientIp="198.51.100.7")
+        except Exception as error:  # noqa: BLE001 - collected for the assertion
+            return error
+
+    results = race(issue, 8)
+    assert sum(isinstance(r, dict) for r in results) == 1
+    assert len(service.emulator.messages(phone=PHONE)) == 1
+
+
+def test_no_code_or_full_number_in_logs_answers_or_the_store(service, store_url):
+    captured = io.StringIO()
+    log.set_stream(captured)
+    try:
+        answers = [service.issue()]
+        code = service.last_code()
+        answers += [service.verify("999999" if code != "999999" else "000000"), service.verify(code)]
+        service.clocks.advance(60)
+        answers += [service.issue(), service.issue()]
+    finally:
+        log.set_stream(None)
+    text = captured.getvalue() + json.dumps([a["json"] for a in answers])
+    assert "verify.issue" in text and "138****8000" in text
+    stored = dump_store(service.store, store_url)
+    for secret in (code, service.last_code()):
+        assert secret not in text and secret not in stored
+    assert PHONE not in text and PHONE not in stored and len(stored) > 100
+
+
+def dump_store(store, url):
+    """Every byte the store holds, as text."""
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[1]
+        store.close()
+        with open(path, "rb") as db:
+            data = db.read()
+        wal = path + "-wal"
+        try:
+            with open(wal, "rb") as extra:
+                data += extra.read()
+        except FileNotFoundError:
+            pass
+        return data.decode("latin-1")
+    import redis
+
+    client = redis.Redis.from_url(url)
+    parts = []
+    for key in client.scan_iter("*"):
+        parts.append(key.decode())
+        kind = client.type(key).decode()
+        value = {"hash": client.hgetall, "zset": lambda k: client.zrange(k, 0, -1, withscores=True),
+                 "string": client.get}[kind](key)
+        parts.append(repr(value))
+    client.close()
+    return "\n".join(parts)
