@@ -4,7 +4,8 @@
 
 (function () {
   const API = "/_emulator";
-  const POLL_MS = 1000;
+  // Refresh period: 1 s, or ?poll=<ms> in the page's URL (at least 100).
+  const POLL_MS = Math.max(100, Number(new URLSearchParams(location.search).get("poll")) || 1000);
   const LIMIT = 200;
   const STATUS = { 1: "waiting", 2: "failed", 3: "delivered" };
   const TEMPLATE_TYPES = { 0: "verification code", 1: "notification", 2: "promotion" };
@@ -74,15 +75,27 @@
 
   // ---- messages -------------------------------------------------------------------------------
 
-  function listingUrl() {
+  function currentFilters() {
+    return {
+      phone: $("filter-phone").value.replace(/[\s-]/g, ""),
+      template: $("filter-template").value.trim(),
+      status: $("filter-status").value,
+    };
+  }
+
+  function listingUrl(filters) {
     const query = new URLSearchParams({ limit: String(LIMIT) });
-    const phone = $("filter-phone").value.replace(/[\s-]/g, "");
-    const template = $("filter-template").value.trim();
-    const status = $("filter-status").value;
-    if (phone) query.set("phoneContains", phone);
-    if (template) query.set("templateContains", template);
-    if (status) query.set("status", status);
+    if (filters.phone) query.set("phoneContains", filters.phone);
+    if (filters.template) query.set("templateContains", filters.template);
+    if (filters.status) query.set("status", filters.status);
     return `${API}/sms/messages?${query}`;
+  }
+
+  // The list says which search it shows (data-phone, data-template, data-status), so a reader can
+  // tell a listing that already answers a new search from the one before it.
+  function markFilters(filters) {
+    const rows = $("message-rows");
+    for (const [name, value] of Object.entries(filters)) rows.setAttribute(`data-${name}`, value);
   }
 
   async function requestJson(url, options) {
@@ -98,8 +111,11 @@
 
   async function refreshMessages() {
     const seq = ++state.listingSeq;
-    const text = await requestJson(listingUrl());
-    if (seq !== state.listingSeq || text === state.listingText) return; // stale, or nothing new
+    const filters = currentFilters();
+    const text = await requestJson(listingUrl(filters));
+    if (seq !== state.listingSeq) return; // a newer request is on its way
+    markFilters(filters);
+    if (text === state.listingText) return; // nothing new
     const listing = JSON.parse(text);
     state.listingText = text;
     state.messages = listing.messages;
