@@ -7,7 +7,7 @@ import sys
 
 from bench.common import Figure, print_table
 
-BENCHES = ["send_overhead", "fanout", "imports", "config_load", "send_sms_function"]
+BENCHES = ["send_overhead", "fanout", "imports", "config_load", "send_sms_function", "verify_store"]
 
 
 def main(argv: list[str]) -> int:
