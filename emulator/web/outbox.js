@@ -69,6 +69,13 @@
     return message.status === 2 && message.errCode ? `${name} · ${message.errCode}` : name;
   }
 
+  function statusBadge(message) {
+    const badge = [el("span", { className: `status status-${message.status}`,
+                                text: STATUS[message.status] || String(message.status) })];
+    if (message.status === 2 && message.errCode) badge.push(el("small", { className: "err", text: message.errCode }));
+    return badge;
+  }
+
   function messageKey(message) {
     return [message.bizId, message.phone, message.sentAt].join("\u0000");
   }
@@ -128,11 +135,10 @@
     const cells = [
       el("td", { className: "time", "data-testid": "cell-time", title: message.sentAt, text: formatTime(message.sentAt) }),
       el("td", { className: "phone mono", "data-testid": "cell-phone", text: shownPhone(message.phone) }),
-      el("td", { "data-testid": "cell-sign", text: message.signName }),
-      el("td", { className: "mono", "data-testid": "cell-template", text: message.templateCode }),
+      el("td", { className: "sign", "data-testid": "cell-sign", text: message.signName }),
+      el("td", { className: "template mono", "data-testid": "cell-template", text: message.templateCode }),
       el("td", { className: "content", "data-testid": "cell-content", text: message.content }),
-      el("td", { "data-testid": "cell-status" },
-         [el("span", { className: `status status-${message.status}`, text: statusText(message) })]),
+      el("td", { "data-testid": "cell-status" }, statusBadge(message)),
     ];
     const row = el("tr", { "data-testid": "message-row", "data-biz-id": message.bizId, "data-index": String(index),
                            "data-status": String(message.status), tabindex: "0" }, cells);
