@@ -301,3 +301,13 @@ def dump_store(store, url):
         parts.append(repr(value))
     client.close()
     return "\n".join(parts)
+
+
+def test_the_config_check_checks_the_policy_template(configure):
+    from shared.config_check import run_check
+
+    good = run_check(configure().app)
+    assert [f for f in good.findings if f.element == "Verify.Default"] == []
+    wrong = run_check(configure(templateCode="SMS_100000002").app)
+    problems = [f.problem for f in wrong.findings if (f.element, f.check) == ("Verify.Default", "template-variables")]
+    assert problems and "['name', 'order']" in problems[0] and "['code']" in problems[0]
