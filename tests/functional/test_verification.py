@@ -311,3 +311,16 @@ def test_the_config_check_checks_the_policy_template(configure):
     wrong = run_check(configure(templateCode="SMS_100000002").app)
     problems = [f.problem for f in wrong.findings if (f.element, f.check) == ("Verify.Default", "template-variables")]
     assert problems and "['name', 'order']" in problems[0] and "['code']" in problems[0]
+
+
+def test_the_sample_events_issue_and_check_a_code(service):
+    from fc_support import fc_context, invoke, load_event
+
+    issued = invoke(service.handler, load_event("http_verify_issue.json"), fc_context(function="verification"))
+    assert issued["statusCode"] == 200
+    assert issued["headers"]["Access-Control-Allow-Origin"] == "https://app.example.com"
+    event = load_event("http_verify_check.json")
+    body = json.loads(event["body"])
+    wrong = body["code"] != service.last_code(body["phone"])
+    checked = invoke(service.handler, event, fc_context(function="verification"))
+    assert checked["json"]["verified"] is not wrong
