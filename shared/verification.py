@@ -22,7 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from shared import log
 from shared.element import Element, NonEmpty, TemplateNeed
-from shared.errors import InvalidParameterError, ProviderError, RateLimitedError, RequestFailedError
+from shared.errors import (
+    InvalidParameterError,
+    ProviderError,
+    RateLimitedError,
+    RequestFailedError,
+    StoreUnavailableError,
+)
 from shared.phones import mask_phone, normalize_phone
 from shared.registry import register_type
 from shared.store.base import Budget, CodeIssue, IssueResult, SendLog, Store, Window
@@ -130,7 +136,7 @@ class VerifyPolicy(Element):
             try:
                 sms.sendMessage([phone], {config.codeParam: code}, config.templateCode)
             except BaseException as error:
-                self.store.cancel_code(issue, refund=_refund(error))
+                self._cancel(issue, error)
                 log.warning("verify.issue", outcome="send_failed", errorCode=getattr(error, "code", None),
                             providerCode=getattr(error, "provider_code", None))
                 if isinstance(error, ProviderError) and error.provider_code == FLOW_CONTROL:
@@ -191,6 +197,13 @@ class VerifyPolicy(Element):
             budget=budget,
             keep_previous=config.keepPreviousCodes,
         )
+
+    def _cancel(self, issue: CodeIssue, error: BaseException) -> None:
+        """Take a failed send's code back; a store failure here must not hide the send's error."""
+        try:
+            self.store.cancel_code(issue, refund=_refund(error))
+        except StoreUnavailableError as failure:
+            log.error("verify.cancel_failed", errorType=type(failure).__name__)
 
     def _code_key(self, phone: str, purpose: str) -> str:
         return f"{self.fullName}:code:{purpose}:{self.digester.subject('phone', phone)}"

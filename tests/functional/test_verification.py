@@ -324,3 +324,16 @@ def test_the_sample_events_issue_and_check_a_code(service):
     wrong = body["code"] != service.last_code(body["phone"])
     checked = invoke(service.handler, event, fc_context(function="verification"))
     assert checked["json"]["verified"] is not wrong
+
+
+def test_a_store_failure_while_taking_a_code_back_keeps_the_send_error(service, monkeypatch):
+    from shared.errors import StoreUnavailableError
+
+    def unavailable(*args, **kwargs):
+        raise StoreUnavailableError("Redis store failed: ConnectionError")
+
+    monkeypatch.setattr(service.store, "cancel_code", unavailable)
+    service.emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1,
+                                 "fault": {"type": "error", "code": "isv.AMOUNT_NOT_ENOUGH"}}])
+    failed = service.issue()
+    assert (failed["statusCode"], failed["json"]["error"]["providerCode"]) == (502, "isv.AMOUNT_NOT_ENOUGH")
