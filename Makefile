@@ -4,6 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8800
+FC_PORT ?= 8801
 
 .PHONY: dev test lint typecheck bench install clean build lock check
 
@@ -15,9 +16,10 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-## Run the emulator seeded from examples/ and print how to send a message to it.
+## The local stack: the emulator seeded from examples/, s.yaml's functions on a local FC runtime
+## (HTTP triggers, timers, an event bus), and a walkthrough to paste into another terminal.
 dev: install
-	$(PY) -m emulator.dev --host $(HOST) --port $(PORT)
+	$(PY) -m emulator.dev --host $(HOST) --port $(PORT) --fc-port $(FC_PORT)
 
 ## Install what is missing, then lint, type-check and run the whole suite.
 test: install

@@ -1,51 +1,79 @@
-"""``make dev``: the emulator seeded from ``examples/``, and how to send a message to it."""
+"""``make dev``: the whole service locally, on 127.0.0.1, with no account and no set-up.
+
+- the emulator (Dysmsapi, KMS, OSS, FC's invoke API) seeded from ``examples/emulator-seed.json``,
+  the function role's STS keys and ``examples/elements`` (also uploaded to
+  ``oss://sms-fc-elements/elements``, which creates the bucket config_check writes its report to);
+- the local FC runtime (:mod:`emulator.fc`) serving ``s.yaml``'s functions, attached to the
+  emulator's invoke API; their timers on their cron; the event bus ``sms-fc-workflow``;
+
+then prints the URLs and a walkthrough to paste into another terminal.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
-from emulator.seeds import load_seed
+from emulator.fc.events import RoleCredentials
+from emulator.fc.stack import LocalStack, StackOptions
+from emulator.fc.walkthrough import walkthrough
+from emulator.seeds import DEFAULT_BUCKET, load_seed, load_seed_directory, merge_seeds
 from emulator.testing import EmulatorServer, serve_until_signalled
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "emulator-seed.json"
 ELEMENTS = ROOT / "examples" / "elements"
 
-WALKTHROUGH = """\
-sms-fc local stack
-  emulator (Dysmsapi):  {endpoint}
-  outbox:               {endpoint}/_emulator/sms/messages
-  elements:             {elements}
 
-Send a message through the SMS.Default element (in another terminal):
+def dev_seed(credentials: RoleCredentials) -> dict[str, Any]:
+    """The example seed, the role's keys, and the example elements in OSS."""
+    return merge_seeds(merge_seeds(load_seed(SEED), credentials.seed()),
+                       load_seed_directory(ELEMENTS, DEFAULT_BUCKET, "elements"))
 
-  export SMS_DYSMS_ENDPOINT={endpoint}
-  {python} -c 'from shared import App
-print(App.from_env().getElement("SMS.Default").sendMessage(
-    ["13800138000"], {{"code": "1234"}}, "SMS_100000001"))'
 
-Then see it in the outbox:
+class DevStack:
+    """The emulator and the local FC side, stopped together."""
 
-  curl -s {endpoint}/_emulator/sms/messages
+    def __init__(self, host: str, port: int, fc_port: int, state_dir: Path) -> None:
+        credentials = RoleCredentials()
+        self.seed = dev_seed(credentials)
+        self.emulator = EmulatorServer(self.seed, host=host, port=port).start()
+        try:
+            options = StackOptions(host=host, port=fc_port, state_dir=state_dir, elements=ELEMENTS,
+                                   credentials=credentials)
+            self.functions = LocalStack(self.emulator.endpoint, options).start()
+        except BaseException:
+            self.emulator.stop()
+            raise
+        self.emulator.state.functions = self.functions.runtime
 
-Press Ctrl-C to stop.
-"""
+    def stop(self) -> None:
+        self.emulator.state.functions = None
+        self.functions.stop()
+        self.emulator.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make dev", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8800)
+    parser.add_argument("--port", type=int, default=8800, help="the emulator's port (0: any free one)")
+    parser.add_argument("--fc-port", type=int, default=8801, help="the functions' port (0: any free one)")
+    parser.add_argument("--state-dir", type=Path, default=ROOT / ".dev", help="the SQLite store's directory")
     args = parser.parse_args(argv)
     try:
-        server = EmulatorServer(load_seed(str(SEED)), host=args.host, port=args.port).start()
+        stack = DevStack(args.host, args.port, args.fc_port, args.state_dir)
     except OSError as error:
-        print(f"make dev: cannot listen on {args.host}:{args.port}: {error} (try make dev PORT=...)", file=sys.stderr)
+        print(f"make dev: cannot listen on {args.host}:{args.port}/{args.fc_port}: {error} "
+              "(try make dev PORT=... FC_PORT=...)", file=sys.stderr)
         return 2
-    python = Path(sys.executable).relative_to(ROOT) if Path(sys.executable).is_relative_to(ROOT) else sys.executable
-    serve_until_signalled(server, WALKTHROUGH.format(endpoint=server.endpoint, elements=ELEMENTS, python=python))
+    python = Path(sys.executable)
+    shown = python.relative_to(ROOT) if python.is_relative_to(ROOT) else python
+    key_id, secret = next(iter(stack.seed["accessKeys"].items()))
+    banner = walkthrough(stack.emulator.endpoint, stack.functions, python=str(shown), elements=ELEMENTS,
+                         access_key=(key_id, secret if isinstance(secret, str) else secret["secret"]), root=ROOT)
+    serve_until_signalled(stack, banner)
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emulator.core.chaos import Chaos
 from emulator.core.clock import Clock
@@ -18,6 +18,9 @@ from emulator.kms.models import KmsBackend
 from emulator.oss.models import OssBackend
 from emulator.services import SERVICES
 from emulator.sms.models import SmsBackend
+
+if TYPE_CHECKING:
+    from emulator.fc.runtime import Runtime
 
 
 class Emulator:
@@ -49,6 +52,9 @@ class Emulator:
         self.backends: dict[str, Any] = {spec.name: spec.make_backend(self.clock, self.ids) for spec in SERVICES}
         self.apis: dict[str, Api] = {spec.name: spec.make_api(self.backends[spec.name]) for spec in SERVICES}
         self.backends["oss"] = OssBackend(self.clock, self.ids)  # not POP: served by emulator.oss.gateway
+        # The local FC runtime the invoke API runs functions on (emulator.fc.api); None: every
+        # function is FunctionNotFound. `make dev` attaches one; reset() leaves it attached.
+        self.functions: Runtime | None = None
         self._random_seed = random_seed
         self._base_seed: dict[str, Any] = copy.deepcopy(dict(seed or {}))
         self.reset()

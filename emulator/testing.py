@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from emulator.app import create_server
 from emulator.core.server import EmulatorHTTPServer
@@ -75,8 +75,12 @@ class EmulatorServer:
         self.stop()
 
 
-def serve_until_signalled(server: EmulatorServer, banner: str) -> None:
-    """Print ``banner`` once serving, then serve until SIGINT or SIGTERM and stop cleanly."""
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+def serve_until_signalled(server: Stoppable, banner: str) -> None:
+    """Print ``banner`` once serving, then serve until SIGINT or SIGTERM and stop ``server`` cleanly."""
     import signal
 
     stopping = threading.Event()

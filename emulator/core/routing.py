@@ -2,6 +2,7 @@
 
 A POP call is ``/`` with either ACS3 headers (``Authorization`` + ``x-acs-action`` /
 ``x-acs-version``, the signed source of truth) or RPC query parameters (``Action`` / ``Version``).
+FC's invoke API (``/2016-08-15/...``, ``/2023-03-30/...``) goes to ``functions``.
 Order for a POP call: count it in stats → verify the signature → find the service and action →
 chaos → the service's handler (under the emulator lock). A browser opening ``/`` (a plain ``GET``
 asking for HTML, with no query and no ``Authorization``: no SDK call looks like that) is
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from emulator.state import Emulator
 
 CONTROL_PREFIX = "/_emulator"
+FUNCTION_API_PREFIXES = ("/2016-08-15/", "/2023-03-30/")  # FC's invoke API (emulator.fc.api)
 HOME_PAGE = CONTROL_PREFIX + "/outbox"
 GARBAGE_BODY = b"<html><head><title>502 Bad Gateway</title></head><body>Tengine</body></html>"
 STATUS_CODES = {500: "InternalError", 502: "BadGateway", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
@@ -95,15 +97,19 @@ class Router:
 
     def __init__(self, emulator: Emulator, control: Callable[[Request], Response],
                  storage: Callable[[Request], Response] | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 functions: Callable[[Request], Response] | None = None) -> None:
         self.emulator = emulator
         self.control = control
         self.storage = storage
+        self.functions = functions
         self._sleep = sleep
 
     def __call__(self, request: Request) -> Response:
         if request.path == CONTROL_PREFIX or request.path.startswith(CONTROL_PREFIX + "/"):
             return self.control(request)
+        if self.functions is not None and request.path.startswith(FUNCTION_API_PREFIXES):
+            return self.functions(request)
         call = detect_pop_call(request)
         if call is not None:
             return self.pop(request, call)

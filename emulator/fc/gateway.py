@@ -1,0 +1,163 @@
+"""The local runtime's HTTP front: FC's trigger URLs, one path prefix per function.
+
+==========================================  ==========================================================
+``ANY  /<function>/<path>``                 the function's HTTP trigger with path ``/<path>`` (the
+                                            resource name or the functionName as prefix)
+``POST /_fc/timer/<function>[?trigger=]``   run a timer function now, synchronously (a non-empty
+                                            body replaces the trigger's payload); its result
+``GET  /_fc/invocations``                   async invocations (timers, invoke API, event bus),
+                                            newest first; ``?function=``, ``?source=``
+``POST /_eventbus/<bus>/events``            PutEvents: one CloudEvent or an array
+``GET  /_eventbus/<bus>/deliveries``        that bus's deliveries and their attempts
+``GET  /`` or ``/_fc``                      functions, triggers, timers and buses
+==========================================  ==========================================================
+
+A trigger's answer is the handler's ``{statusCode, headers, body, isBase64Encoded}``; any other
+return value is a 200 with it as the body. A handler that raises is a 502 with FC's error body
+``{"errorMessage", "errorType", "stackTrace"}`` and ``X-Fc-Error-Type: UnhandledInvocationError``.
+Every answer carries ``X-Fc-Request-Id``. Local errors are ``{"errorCode", "errorMessage"}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import unquote
+
+from emulator.core.exchange import Request, Response
+from emulator.fc.bus import BusError, EventBus
+from emulator.fc.events import HttpCall, canonical_header, http_event, request_id
+from emulator.fc.instances import Outcome
+from emulator.fc.project import FunctionSpec
+from emulator.fc.runtime import Runtime, UnavailableFunction, UnknownFunction
+from emulator.fc.timer import TimerScheduler
+
+TEXT = "text/plain; charset=utf-8"
+
+
+def error(status: int, code: str, message: str, rid: str = "") -> Response:
+    headers = {"X-Fc-Request-Id": rid} if rid else {}
+    return Response.json({"errorCode": code, "errorMessage": message}, status=status, headers=headers)
+
+
+def outcome_error(outcome: Outcome, rid: str, status: int) -> Response:
+    return Response.json(outcome.error, status=status,
+                         headers={"X-Fc-Request-Id": rid, "X-Fc-Error-Type": "UnhandledInvocationError"})
+
+
+def trigger_response(outcome: Outcome, rid: str) -> Response:
+    """The HTTP answer for a trigger invocation's outcome."""
+    if not outcome.ok:
+        return outcome_error(outcome, rid, 502)
+    value = outcome.value
+    if outcome.kind != "json" or not isinstance(value, dict) or "statusCode" not in value:
+        return Response(200, outcome.body(), {"Content-Type": _guess_type(outcome), "X-Fc-Request-Id": rid})
+    headers = {canonical_header(str(k)): str(v) for k, v in (value.get("headers") or {}).items()}
+    body = value.get("body")
+    if body is None:
+        raw = b""
+    elif not isinstance(body, str):
+        raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    elif value.get("isBase64Encoded"):
+        raw = base64.b64decode(body)
+    else:
+        raw = body.encode("utf-8")
+    headers.setdefault("Content-Type", TEXT)
+    headers["X-Fc-Request-Id"] = rid
+    return Response(int(value["statusCode"]), raw, headers)
+
+
+def result_response(outcome: Outcome, rid: str) -> Response:
+    if not outcome.ok:
+        return outcome_error(outcome, rid, 502)
+    return Response(200, outcome.body(), {"Content-Type": _guess_type(outcome), "X-Fc-Request-Id": rid})
+
+
+def _guess_type(outcome: Outcome) -> str:
+    if outcome.kind == "json":
+        return "application/json"
+    if outcome.kind == "str" and str(outcome.value).lstrip()[:1] in ("{", "["):
+        return "application/json"
+    return TEXT if outcome.kind == "str" else "application/octet-stream"
+
+
+class Gateway:
+    def __init__(self, runtime: Runtime, timers: TimerScheduler, bus: EventBus) -> None:
+        self.runtime = runtime
+        self.timers = timers
+        self.bus = bus
+
+    def __call__(self, request: Request) -> Response:
+        parts = request.path.split("/", 2)  # "", first segment, rest
+        first = unquote(parts[1]) if len(parts) > 1 else ""
+        rest = "/" + (parts[2] if len(parts) > 2 else "")
+        try:
+            if first in ("", "_fc") and rest in ("/", "/functions") and request.method == "GET":
+                return Response.json(self.index())
+            if first == "_fc":
+                return self.control(request, rest)
+            if first == "_eventbus":
+                return self.eventbus(request, rest)
+            return self.trigger(request, first, rest)
+        except BusError as failure:
+            return Response.json(failure.body(), status=failure.status)
+        except UnknownFunction as missing:
+            return error(404, "FunctionNotFound", str(missing))
+        except UnavailableFunction as missing:
+            return error(404, "FunctionNotFound", f"function code not found: {missing}")
+
+    def trigger(self, request: Request, name: str, raw_path: str) -> Response:
+        spec = self.runtime.find(name)
+        if spec.http is None:
+            return error(404, "TriggerNotFound", f"{spec.resource} has no HTTP trigger; "
+                         f"invoke it through the FC invoke API{self._timer_hint(spec)}")
+        if request.method not in spec.http.methods:
+            allowed = ", ".join(spec.http.methods)
+            response = error(405, "MethodNotAllowed", f"{request.method} is not among its methods: {allowed}")
+            response.headers["Allow"] = allowed
+            return response
+        rid = request_id()
+        call = HttpCall(request.method, raw_path, list(request.query), list(request.headers), request.body,
+                        request.client[0])
+        event = http_event(call, function_name=spec.name, region=spec.region, account_id=self.runtime.account_id,
+                           request_id=rid, now=datetime.now(timezone.utc))
+        return trigger_response(self.runtime.invoke(spec.resource, event, rid), rid)
+
+    def control(self, request: Request, rest: str) -> Response:
+        if rest.startswith("/timer/") and request.method == "POST":
+            payload = request.body.decode("utf-8") if request.body.strip() else None
+            rid, outcome = self.timers.run_now(unquote(rest[len("/timer/"):]), request.query_value("trigger"), payload)
+            return result_response(outcome, rid)
+        if rest == "/invocations" and request.method == "GET":
+            function = request.query_value("function")
+            records = self.runtime.invocations(request.query_value("source") or None,
+                                               self.runtime.find(function).resource if function else None)
+            return Response.json({"total": len(records), "invocations": [r.to_dict() for r in records]})
+        return error(404, "PathNotSupported", f"{request.method} /_fc{rest} is not supported")
+
+    def eventbus(self, request: Request, rest: str) -> Response:
+        bus, _, action = rest.strip("/").partition("/")
+        if action == "events" and request.method == "POST":
+            return Response.json(self.bus.put_events(unquote(bus), request.body, request.client[0]))
+        if action == "deliveries" and request.method == "GET":
+            deliveries = self.bus.deliveries(unquote(bus))
+            return Response.json({"total": len(deliveries), "deliveries": deliveries})
+        return error(404, "PathNotSupported", f"{request.method} /_eventbus{rest} is not supported")
+
+    def index(self) -> dict[str, Any]:
+        functions = []
+        for spec in self.runtime.project.functions.values():
+            functions.append({
+                "resource": spec.resource, "functionName": spec.name, "handler": spec.handler,
+                "available": spec.missing_code() is None, "problem": spec.missing_code(),
+                "http": {"path": f"/{spec.resource}/", "methods": list(spec.http.methods)} if spec.http else None,
+                "timers": [t.to_dict() for t in self.timers.timers if t.spec is spec],
+                "asyncRetries": spec.async_retries,
+            })
+        return {"functions": functions, "buses": self.bus.targets}
+
+    @staticmethod
+    def _timer_hint(spec: FunctionSpec) -> str:
+        return f" or POST /_fc/timer/{spec.resource}" if spec.timers else ""

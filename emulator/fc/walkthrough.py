@@ -1,0 +1,98 @@
+"""``make dev``'s banner: where everything listens, then copy-paste steps, one section per function.
+
+Each section is a heading line and commands indented by two spaces (tests run them as shell
+scripts). A function whose code does not exist yet gets a one-line note instead of commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from emulator.fc.events import iso_utc
+from emulator.fc.stack import LocalStack
+
+PHONE = "13800138000"
+CODE_PHONE = "13800138001"
+API_KEY = "sk_example_replace_me"  # its SHA-256 is in examples/emulator-seed.json (KMS sms-fc/api-keys)
+MESSAGE = ('{"service": "SMS.Default", "templateCode": "SMS_100000002", '
+           f'"params": {{"name": "张三", "order": "1024"}}, "phoneList": ["{PHONE}"]}}')
+
+
+def walkthrough(emulator: str, stack: LocalStack, *, python: str, elements: Path, access_key: tuple[str, str],
+                root: Path) -> str:
+    fc = stack.endpoint
+    runtime = stack.runtime
+    lines = ["sms-fc local stack",
+             f"  emulator (Dysmsapi, KMS, OSS, FC invoke API): {emulator}",
+             f"  outbox: {emulator}/_emulator/outbox (page), {emulator}/_emulator/sms/messages (JSON)",
+             f"  functions (s.yaml on a local FC runtime): {fc}"]
+    for spec in runtime.project.functions.values():
+        lines.append(f"    {spec.resource:<16} {_describe(spec.resource, stack)}")
+    lines += [f"  async invocations (timers, event bus, invoke API): {fc}/_fc/invocations",
+              f"  elements: {_short(elements, root)}   store: {runtime.overrides.get('SMS_STORE_URL', '')}", ""]
+
+    def section(title: str, function: str | None, commands: list[str]) -> None:
+        lines.append(title)
+        lines.append("")
+        spec = runtime.project.find(function) if function else None
+        problem = spec.missing_code() if spec else None
+        body = [f"(skipped: {problem})"] if problem else commands
+        lines.extend(f"  {command}" for command in body)
+        lines.append("")
+
+    section("Send a message through send_sms (POST /messages with the example API key):", "send_sms", [
+        f"curl -s -w '\\n' -X POST {fc}/send_sms/messages -H 'Authorization: Bearer {API_KEY}' \\",
+        f"  -H 'Content-Type: application/json' -d '{MESSAGE}'",
+    ])
+    section("Issue a verification code, read it in the outbox, check it (verification):", "verification", [
+        f"curl -s -w '\\n' -X POST {fc}/verification/codes -H 'Content-Type: application/json' \\",
+        f"  -d '{{\"phone\": \"{CODE_PHONE}\", \"purpose\": \"login\"}}'",
+        f"CODE=$(curl -s '{emulator}/_emulator/sms/messages?phone={CODE_PHONE}&templateCode=SMS_100000001&limit=1' \\",
+        f"  | {python} -c 'import json,sys; print(json.load(sys.stdin)[\"messages\"][0][\"params\"][\"code\"])')",
+        f"curl -s -w '\\n' -X POST {fc}/verification/codes/verify -H 'Content-Type: application/json' \\",
+        f"  -d '{{\"phone\": \"{CODE_PHONE}\", \"purpose\": \"login\", \"code\": \"'$CODE'\"}}'",
+    ])
+    bus = next(iter(stack.bus.targets), "sms-fc-workflow")
+    section(f"Publish an approval event on the bus {bus} (approval_notify, retried as s.yaml says):",
+            "approval_notify", [
+                f"curl -s -w '\\n' -X POST {fc}/_eventbus/{bus}/events -H 'Content-Type: application/json' \\",
+                "  -d @events/eventbridge_approval_node.json",
+                f"sleep 1; curl -s -w '\\n' {fc}/_eventbus/{bus}/deliveries",
+            ])
+    section("Run the config check now, as its timer would (config_check):", "config_check", [
+        f"curl -s -w '\\n' -X POST {fc}/_fc/timer/config_check",
+    ])
+    key_id, secret = access_key
+    section("Invoke a function through the emulator's FC API with the fc2 SDK:", "config_check", [
+        f"ALIBABA_CLOUD_ACCESS_KEY_ID={key_id} ALIBABA_CLOUD_ACCESS_KEY_SECRET={secret} \\",
+        f"  {python} -m shared.cli invoke config_check --event events/timer_config_check.json --endpoint {emulator}",
+    ])
+    section("Send a message from Python (the library, no function):", None, [
+        f"SMS_DYSMS_ENDPOINT={emulator} {python} -c 'from shared import App; print(App.from_env()"
+        f".getElement(\"SMS.Default\").sendMessage([\"{PHONE}\"], {{\"code\": \"1234\"}}, \"SMS_100000001\"))'",
+    ])
+    section("See every message in the outbox:", None, [f"curl -s -w '\\n' {emulator}/_emulator/sms/messages"])
+    lines.append("Press Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+def _describe(resource: str, stack: LocalStack) -> str:
+    spec = stack.runtime.find(resource)
+    problem = spec.missing_code()
+    if problem:
+        return f"not available: {problem}"
+    parts = []
+    if spec.http:
+        parts.append(f"HTTP {', '.join(spec.http.methods)} {stack.endpoint}/{spec.resource}/...")
+    for timer in stack.timers.timers:
+        if timer.spec is spec:
+            upcoming = f", next {iso_utc(timer.next_at)}" if timer.next_at else ""
+            parts.append(f"timer {timer.trigger.name} '{timer.trigger.cron}'{upcoming}; "
+                         f"now: POST {stack.endpoint}/_fc/timer/{spec.resource}")
+    buses = [bus for bus, targets in stack.bus.targets.items() if spec.resource in targets]
+    parts += [f"event bus {bus}: POST {stack.endpoint}/_eventbus/{bus}/events" for bus in buses]
+    return "; ".join(parts) or "invoke API only"
+
+
+def _short(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
