@@ -1,0 +1,7 @@
+"""approval_notify (EventBridge rule target, MNS queue trigger, async invoke): SMS to approvers or CC recipients."""
+
+from shared.approvals import handle
+
+
+def handler(event, context):
+    return handle(event, context)

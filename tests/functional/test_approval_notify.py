@@ -1,0 +1,178 @@
+"""approval_notify against the emulator, on SQLite and a real Redis: once per event, whatever happens."""
+
+import threading
+import time
+
+import pytest
+from approval_support import (
+    APPROVERS,
+    STORES,
+    approval_event,
+    deliver,
+    fail_next_sends,
+    sends,
+    texted,
+    use_store,
+    write_defaults,
+)
+from approval_support import CC_TEMPLATE_SEED as CC_SEED
+
+from shared import runtime
+from shared.approval_events import read_item
+from shared.approvals import TTL_SECONDS, record_key
+from shared.errors import RedeliverError
+from shared.idempotency import fingerprint
+
+THREE = {"13800138001", "13800138002", "13800138005"}  # u1, u2, u5 named as members
+
+
+@pytest.fixture(params=STORES)
+def approvals(request, service, monkeypatch):
+    write_defaults()
+    service.seed({"sms": {"templates": [CC_SEED]}})
+    use_store(request, monkeypatch)
+    return service
+
+
+def three_members(**data):
+    return approval_event(recipients={"members": ["u1", "u2", "u5"]}, **data)
+
+
+def test_the_same_event_delivered_five_times_texts_each_recipient_once(approvals):
+    event = approval_event()
+    answers = [deliver(event)[0] for _ in range(5)]
+    assert texted(approvals) == dict.fromkeys(APPROVERS, 1)
+    assert sends(approvals) == 2
+    first = answers[0]
+    assert first["outcome"] == "sent" and first["sent"] == 2 and "replayed" not in first
+    assert first["recipients"] == {"unknown": {"members": [], "departments": [], "roles": []}, "withoutPhone": ["u4"]}
+    for again in answers[1:]:
+        assert again == {**first, "replayed": True}
+    [message] = approvals.messages(phone="13800138001")
+    assert message["templateCode"] == "SMS_100000003"
+    assert message["content"] == "【阿里云短信测试】张三发起的差旅报销需要您审批，请及时处理。"
+
+
+@pytest.mark.parametrize("fault", [
+    {"type": "http", "status": 503},
+    {"type": "error", "code": "Throttling.User", "status": 400},
+], ids=["46003", "throttling"])
+def test_a_partial_failure_then_a_retry_leaves_no_one_texted_twice_and_no_one_missed(approvals, monkeypatch, fault):
+    fail_next_sends(approvals, monkeypatch, fault)
+    event = three_members()
+    with pytest.raises(RedeliverError) as raised:
+        deliver(event)
+    first_round = texted(approvals)
+    assert len(first_round) == 2 and set(first_round.values()) == {1}  # two of three got it, once
+    [item] = raised.value.details["events"]
+    assert item["outcome"] == "redeliver" and item["id"] == event["id"]
+    assert raised.value.code == 46003
+    [answer] = deliver(event)
+    assert answer["outcome"] == "sent" and answer["sent"] == 3
+    assert texted(approvals) == dict.fromkeys(THREE, 1)
+    assert deliver(event)[0]["replayed"] is True
+    assert texted(approvals) == dict.fromkeys(THREE, 1)
+
+
+def test_a_crashed_invocation_leaves_its_progress_to_the_redelivery(approvals):
+    """An invocation that died after texting u1 (its lease ran out, nothing released) is resumed."""
+    event = three_members()
+    item = read_item(0, event)
+    store = runtime.app_for(None).store
+    claim = store.claim(record_key(item), fingerprint(item.data.model_dump(mode="json")), ttl=TTL_SECONDS, lease=0.05)
+    assert store.save_progress(record_key(item), claim.token, {"sent": ["13800138001"], "failed": {}, "uncertain": []})
+    time.sleep(0.1)  # the dead invocation's lease ends
+    [answer] = deliver(event)
+    assert answer["outcome"] == "sent" and answer["sent"] == 3
+    assert texted(approvals) == {"13800138002": 1, "13800138005": 1}
+
+
+def test_an_event_still_held_by_another_invocation_is_redelivered_without_sending(approvals):
+    event = three_members()
+    item = read_item(0, event)
+    store = runtime.app_for(None).store
+    store.claim(record_key(item), fingerprint(item.data.model_dump(mode="json")), ttl=TTL_SECONDS, lease=30)
+    with pytest.raises(RedeliverError, match="another invocation") as raised:
+        deliver(event)
+    assert raised.value.details["events"][0]["error"]["code"] == 46003
+    assert sends(approvals) == 0
+
+
+def test_concurrent_deliveries_of_one_event_text_each_recipient_once(approvals):
+    # Each SendSms takes a while, so the first delivery still holds the event when the others arrive.
+    approvals.set_chaos([{"service": "sms", "action": "SendSms", "fault": {"type": "latency", "ms": 300}}])
+    event = three_members()
+    runtime.app_for(None)  # one instance's App, as FC would have warm
+    start = threading.Barrier(4)
+    answers, refusals = [], []
+
+    def one_delivery():
+        start.wait()
+        try:
+            answers.append(deliver(event)[0])
+        except RedeliverError as error:
+            refusals.append(error)
+
+    threads = [threading.Thread(target=one_delivery) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert texted(approvals) == dict.fromkeys(THREE, 1)
+    assert [a["outcome"] for a in answers if not a.get("replayed")] == ["sent"]
+    assert refusals and all("another invocation" in str(e) for e in refusals)
+    assert deliver(event)[0]["replayed"] is True and sends(approvals) == 3
+
+
+def test_a_business_error_is_recorded_and_not_retried(approvals, monkeypatch):
+    fail_next_sends(approvals, monkeypatch, {"type": "error", "code": "isv.BUSINESS_LIMIT_CONTROL"})
+    event = three_members()
+    [answer] = deliver(event)  # no raise: nothing to gain from a retry
+    assert answer["outcome"] == "partial" and answer["sent"] == 2
+    [failure] = answer["failed"]
+    assert failure["code"] == "isv.BUSINESS_LIMIT_CONTROL" and "****" in failure["phone"]
+    assert deliver(event)[0] == {**answer, "replayed": True}
+    assert sends(approvals) == 3 and len(texted(approvals)) == 2
+
+
+def test_an_answer_lost_after_sending_is_not_sent_again(approvals, monkeypatch):
+    fail_next_sends(approvals, monkeypatch, {"type": "drop"})
+    event = three_members()
+    [answer] = deliver(event)
+    assert answer["outcome"] == "partial" and answer["sent"] == 2 and len(answer["possiblyDelivered"]) == 1
+    assert deliver(event)[0]["replayed"] is True
+    assert sends(approvals) == 3
+
+
+def test_a_batch_mixing_good_and_invalid_events(approvals):
+    good = approval_event()
+    cc = approval_event("eventbridge_approval_cc_node.json")
+    no_title = approval_event(event_id="evt-no-title")
+    del no_title["data"]["processTitle"]
+    wrong_type = approval_event(event_id="evt-wrong-type", nodeType="approve")
+    batch = [good, {"specversion": "1.0", "id": "x", "type": "t"}, no_title, 42, cc, wrong_type, good]
+    answers = deliver(batch)
+    assert [a["index"] for a in answers] == list(range(7))
+    assert [a["outcome"] for a in answers] == ["sent", "invalid", "invalid", "invalid", "sent", "invalid", "sent"]
+    assert answers[6]["replayed"] is True  # the same event twice in one batch: texted once
+    assert answers[1]["problem"] == "event.source: Field required"
+    assert answers[2]["problem"] == "event.data.processTitle: Field required" and answers[2]["id"] == "evt-no-title"
+    assert answers[3]["problem"] == "event: must be a JSON object, got int"
+    assert answers[5]["problem"].startswith("event.data.nodeType:")
+    assert texted(approvals) == {"13800138001": 2, "13800138005": 1, "13800138002": 1}  # u1 is approver and CC
+    assert {m["templateCode"] for m in approvals.messages(phone="13800138001")} == {"SMS_100000003", "SMS_100000006"}
+    assert deliver(batch)[0]["replayed"] is True and sends(approvals) == 4
+
+
+def test_a_batch_raises_only_after_handling_every_event(approvals, monkeypatch):
+    fail_next_sends(approvals, monkeypatch, {"type": "http", "status": 503})
+    first = approval_event(event_id="evt-a", recipients={"members": ["u5"]})
+    second = approval_event(event_id="evt-b", recipients={"members": ["u2"]})
+    with pytest.raises(RedeliverError) as raised:
+        deliver([first, second])
+    assert [e["index"] for e in raised.value.details["events"]] == [0]
+    assert texted(approvals) == {"13800138002": 1}
+    answers = deliver([first, second])
+    assert answers[0]["outcome"] == "sent" and "replayed" not in answers[0]
+    assert answers[1]["replayed"] is True
+    assert texted(approvals) == {"13800138002": 1, "13800138005": 1}
