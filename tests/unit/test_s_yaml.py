@@ -91,3 +91,17 @@ def test_logs_keep_json_lines_apart_and_vpc_and_role_are_set():
         assert props["vpcConfig"]["vpcId"] and props["role"], name
         assert props["code"] == f"./build/{name}", name
         assert props["environmentVariables"]["PYTHONPATH"] == "/code/python", name
+
+
+def test_approval_notify_reads_an_mns_queue_asynchronously_with_a_dead_letter_queue():
+    [trigger] = props_of("approval_notify")["triggers"]
+    config = trigger["triggerConfig"]
+    assert trigger["triggerType"] == "eventbridge" and config["asyncInvocationType"] is True
+    source = config["eventSourceConfig"]
+    assert source["eventSourceType"] == "MNS"
+    assert source["eventSourceParameters"]["sourceMNSParameters"]["QueueName"]
+    assert json.loads(config["eventRuleFilterPattern"]) == {}
+    assert config["eventSinkConfig"]["deliveryOption"]["eventSchema"] == "CloudEvents"
+    run = config["runOptions"]
+    assert run["errorsTolerance"] == "ALL" and run["deadLetterQueue"]["Arn"].startswith("acs:mns:")
+    assert run["retryStrategy"]["PushRetryStrategy"] == "EXPONENTIAL_DECAY_RETRY"
