@@ -91,7 +91,7 @@ class Runtime:
         self.retry = retry or RetryPolicy()
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self._stopping = threading.Event()
-        self._sleep = sleep or self._stopping.wait
+        self._sleep = sleep if sleep is not None else self._stopping.wait
         self._base = dict(os.environ if base_environ is None else base_environ)
         self._pools = {name: InstancePool(spec, self._environment_for(spec), root, max_instances, python)
                        for name, spec in project.functions.items()}

@@ -41,7 +41,7 @@ class TimerScheduler:
         self.runtime = runtime
         self._clock = clock or runtime.clock
         self._stopping = threading.Event()
-        self._wait = wait or self._stopping.wait
+        self._wait = wait if wait is not None else self._stopping.wait
         self._thread: threading.Thread | None = None
         self.timers = [ScheduledTimer(spec, trigger, Cron.parse(trigger.cron))
                        for spec in runtime.project.functions.values() for trigger in spec.timers if trigger.enabled]
@@ -96,6 +96,11 @@ class TimerScheduler:
             nap = MAX_NAP_SECONDS if delay is None else max(0.0, min(delay, MAX_NAP_SECONDS))
             if self._wait(nap) is True:
                 return
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the timer thread to end (it ends when ``wait`` returns True, or on ``stop``)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def stop(self) -> None:
         self._stopping.set()
