@@ -81,8 +81,9 @@ def _handle_item(item: ApprovalEvent | Unreadable, context: Any) -> dict[str, An
 
             return {"index": item.index, **notify_approval(app_for(context), item, lease=lease_seconds(context))}
         except SmsError as error:
-            log.error("approval.redeliver", outcome="redeliver", errorCode=error.code,
-                      providerCode=error.provider_code, problem=error.message)
+            level = "WARNING" if isinstance(error, RedeliverError) else "ERROR"  # held elsewhere: not a fault
+            log.log(level, "approval.redeliver", outcome="redeliver", errorCode=error.code,
+                    providerCode=error.provider_code, problem=error.message)
             return {"index": item.index, **identity(item), "outcome": "redeliver", "error": error.to_dict()}
 
 
