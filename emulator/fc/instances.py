@@ -74,6 +74,7 @@ class FunctionInstance:
         self.process = subprocess.Popen(
             [python, str(WORKER), str(spec.code_dir), spec.handler, str(root)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment, cwd=str(root),
+            start_new_session=True,  # Ctrl-C in make dev's terminal is for make dev: it stops the instances
         )
 
     @property
