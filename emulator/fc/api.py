@@ -34,6 +34,7 @@ from emulator.core.credentials import AccessKey, KeyStore
 from emulator.core.errors import PopError
 from emulator.core.exchange import Request, Response
 from emulator.fc.events import request_id
+from emulator.fc.runtime import UnknownFunction
 
 if TYPE_CHECKING:
     from emulator.state import Emulator
@@ -129,8 +130,6 @@ class FunctionsApi:
                                  headers={"X-Fc-Request-Id": rid, **failure.headers})
 
     def invoke(self, request: Request, name: str, rid: str) -> Response:
-        from emulator.fc.runtime import UnknownFunction
-
         runtime = self.emulator.functions
         if runtime is None:
             raise FcError(404, "FunctionNotFound", f"function '{name}' does not exist: no local FC runtime is "

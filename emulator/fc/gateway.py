@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
 
@@ -122,7 +121,7 @@ class Gateway:
         call = HttpCall(request.method, raw_path, list(request.query), list(request.headers), request.body,
                         request.client[0])
         event = http_event(call, function_name=spec.name, region=spec.region, account_id=self.runtime.account_id,
-                           request_id=rid, now=datetime.now(timezone.utc))
+                           request_id=rid, now=self.runtime.clock())
         return trigger_response(self.runtime.invoke(spec.resource, event, rid), rid)
 
     def control(self, request: Request, rest: str) -> Response:
