@@ -119,3 +119,46 @@ def test_approval_walkthrough_publishes_on_the_bus_and_the_delivery_succeeds(dev
 def test_library_walkthrough_sends_without_a_function(dev):
     _, run = dev
     assert "'Code': 'OK'" in run("Send a message from Python")
+
+
+def wait_for_delivery(functions, event_id, done):
+    """Poll the bus's deliveries (a bounded number of times) until ``done(delivery)``."""
+    for _ in range(300):
+        deliveries = json.loads(urlopen(f"{functions}/_eventbus/sms-fc-workflow/deliveries").read())["deliveries"]
+        delivery = next((d for d in deliveries if d["eventId"] == event_id), None)
+        if delivery is not None and done(delivery):
+            return delivery
+        time.sleep(0.1)
+    raise AssertionError(f"delivery {event_id} never reached the expected state: {delivery}")
+
+
+def test_an_approval_whose_sms_fails_is_redelivered_by_the_bus_and_texts_each_approver_once(dev):
+    from urllib.request import Request
+
+    lines, _ = dev
+    emulator = next(text for text in lines if text.startswith("  emulator (")).rsplit(" ", 1)[1]
+    functions = next(text for text in lines if text.startswith("  functions (")).rsplit(" ", 1)[1]
+
+    def call(url, body=None, method="POST"):
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        request = Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+        raw = urlopen(request).read()
+        return json.loads(raw) if raw else None
+
+    event = json.loads((ROOT / "events" / "eventbridge_approval_node.json").read_text(encoding="utf-8"))
+    event["id"] = f"redelivery-{time.time_ns()}"
+    event["data"]["processInstanceId"] = event["id"]
+    event["data"]["processTitle"] = f"重投{time.time_ns() % 10**6}"  # tells this event's messages apart
+    call(f"{emulator}/_emulator/chaos", {"rules": [{"service": "sms", "action": "SendSms",
+                                                    "fault": {"type": "http", "status": 503}}]}, "PUT")
+    try:
+        call(f"{functions}/_eventbus/sms-fc-workflow/events", event)
+        failing = wait_for_delivery(functions, event["id"], lambda d: d["attempts"] and not d["attempts"][0].get("ok"))
+        assert failing["attempts"][0]["ok"] is False
+    finally:
+        call(f"{emulator}/_emulator/chaos", {"rules": []}, "PUT")
+    delivered = wait_for_delivery(functions, event["id"], lambda d: d["status"] in ("succeeded", "failed"))
+    assert delivered["status"] == "succeeded" and len(delivered["attempts"]) >= 2, delivered
+    outbox = call(f"{emulator}/_emulator/sms/messages?templateCode=SMS_100000003&limit=200", method="GET")
+    texted = [m["phone"] for m in outbox["messages"] if event["data"]["processTitle"] in m["content"]]
+    assert texted and len(texted) == len(set(texted)), texted
