@@ -80,6 +80,9 @@ def invoke(args: argparse.Namespace) -> int:
         where = "the function raised" if error.status_code == 200 else f"FC answered {error.status_code}"
         print(f"shared.cli: {where}: {describe_error(error)} (request id {error.request_id})", file=sys.stderr)
         return 1
+    except (OSError, ValueError) as error:  # requests' connection errors are OSErrors; a bad URL a ValueError
+        print(f"shared.cli: cannot reach {args.endpoint}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
     request_id = response.headers.get("X-Fc-Request-Id", "")
     if args.asynchronous:
         print(f"accepted: request id {request_id}", file=sys.stderr)

@@ -185,7 +185,8 @@ class VerifyPolicy(Element):
         logs = (
             SendLog(f"{self.fullName}:phone:{digester.subject('phone', phone)}", "phone",
                     _windows(config.perPhone), float(config.resendCooldown)),
-            SendLog(f"{self.fullName}:ip:{digester.subject('ip', client_ip)}", "ip", _windows(config.perIp)),
+            SendLog(f"{self.fullName}:ip:{digester.subject('ip', client_network(client_ip))}", "ip",
+                    _windows(config.perIp)),
         )
         return CodeIssue(
             code_key=self._code_key(phone, purpose),
@@ -222,6 +223,20 @@ class VerifyPolicy(Element):
         if purpose not in self.config.purposes:
             raise InvalidParameterError(f"purpose must be one of {', '.join(self.config.purposes)}")
         return str(purpose)
+
+
+def client_network(ip: str) -> str:
+    """What the per-IP limits count by: an IPv4 address, or an IPv6 address's /64 (one subscriber
+    holds a whole /64, so counting single IPv6 addresses would let a client rotate past the limit)."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6 and address.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address.ipv4_mapped or address) if address.version == 6 else str(address)
 
 
 def _windows(limits: list[Limit]) -> tuple[Window, ...]:

@@ -44,15 +44,16 @@ def check_token(
     parts = token.split(".") if isinstance(token, str) else []
     if len(parts) != 3:
         raise InvalidTokenError("not a JWT (three dot-separated parts)")
+    # The signature is compared as text: one token has exactly one valid spelling.
+    expected = _b64(_sign(key, f"{parts[0]}.{parts[1]}")).encode()
+    if not hmac.compare_digest(parts[2].encode("utf-8", "replace"), expected):
+        raise InvalidTokenError("bad signature")
     try:
         header, claims = json.loads(_unb64(parts[0])), json.loads(_unb64(parts[1]))
-        signature = _unb64(parts[2])
     except (ValueError, UnicodeDecodeError):
         raise InvalidTokenError("not a JWT (a part is not base64url JSON)") from None
     if not isinstance(header, dict) or header.get("alg") != "HS256":
         raise InvalidTokenError("only HS256 tokens are accepted")
-    if not hmac.compare_digest(signature, _sign(key, f"{parts[0]}.{parts[1]}")):
-        raise InvalidTokenError("bad signature")
     if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
         raise InvalidTokenError("no expiry")
     if (time.time() if now is None else now) > claims["exp"] + leeway:
@@ -65,7 +66,7 @@ def check_token(
 
 
 def _sign(key: str, signing_input: str) -> bytes:
-    return hmac.new(key.encode("utf-8"), signing_input.encode("ascii"), hashlib.sha256).digest()
+    return hmac.new(key.encode("utf-8"), signing_input.encode("utf-8", "replace"), hashlib.sha256).digest()
 
 
 def _encode(data: dict[str, Any]) -> str:

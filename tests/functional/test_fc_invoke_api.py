@@ -148,3 +148,23 @@ def test_the_cli_invokes_through_fc2_and_prints_the_result(emulator, attached, t
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
     with pytest.raises(SystemExit, match="no AccessKey"):
         cli.main(["invoke", "echo", "--event", str(event), "--endpoint", emulator.endpoint])
+
+
+def test_the_cli_says_in_one_line_when_the_endpoint_does_not_answer(closed_port, tmp_path, monkeypatch, capsys):
+    event = tmp_path / "event.json"
+    event.write_text("{}")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI5tTestKeyId0000000001")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret")
+    monkeypatch.setattr("fc2.client.retries", 0)  # the SDK's own backoff would take ~30 s to give up
+    assert cli.main(["invoke", "echo", "--event", str(event), "--endpoint", closed_port]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"shared.cli: cannot reach {closed_port}: ConnectionError") and "Traceback" not in err
+
+
+@pytest.fixture
+def closed_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"

@@ -43,9 +43,12 @@ def test_a_token_round_trips_and_rejects_tampering():
     header, payload, signature = token.split(".")
     forged = payload[:-2] + ("AA" if payload[-2:] != "AA" else "BB")
     for bad, why in [("a.b", "three"), (f"{header}.{forged}.{signature}", "signature|base64"),
-                     ("x.y.z", "base64|HS256")]:
+                     ("x.y.z", "signature")]:
         with pytest.raises(InvalidTokenError, match=why):
             check_token(bad, KEY, now=1030)
+    for altered in (token + "!", token + "==", f"{header}.{payload}.{signature[:5]}*{signature[5:]}"):
+        with pytest.raises(InvalidTokenError, match="signature"):  # one valid spelling only
+            check_token(altered, KEY, now=1030)
     with pytest.raises(InvalidTokenError, match="issued by"):
         check_token(token, KEY, issuer="Verify.B", now=1030)
     with pytest.raises(InvalidTokenError, match="expired"):
@@ -75,3 +78,19 @@ def test_the_policy_defaults_follow_the_issue():
 def test_a_bad_policy_file_names_the_field(override, named):
     with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
         validate_file(VerifyConfig, {**BASE, **override}, "Verify/X/verify.json")
+
+
+@pytest.mark.parametrize(
+    ("ip", "counted_as"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:fffe", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),
+        ("unknown", "unknown"),
+    ],
+)
+def test_per_ip_limits_count_ipv6_clients_by_their_64(ip, counted_as):
+    from shared.verification import client_network
+
+    assert client_network(ip) == counted_as
