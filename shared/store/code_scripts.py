@@ -1,7 +1,10 @@
 """Lua for verification codes on Redis: one script per operation, so each is atomic and one round trip.
 
 A code record is a hash: ``d`` (``digest:expires_at`` pairs joined by ``;``), ``a`` (wrong
-attempts), ``x`` (``1`` once dead) and ``f`` (forget_at). A send log is a sorted set of issue
+attempts), ``x`` (``1`` once dead, ``2`` once used), ``f`` (forget_at), ``p`` / ``pa`` (the code
+a new one replaced, until its send succeeds) and ``n`` / ``o`` (the last check's nonce and
+outcome). Every script may run twice (redis-py retries a call whose reply was lost) and then
+answers as the first run did. A send log is a sorted set of issue
 ids scored by time; a budget a plain counter. Decisions compare stamps with the caller's
 ``now``; key expiry only collects garbage. Digests are compared in constant time (``bit`` ops).
 """
@@ -19,9 +22,12 @@ end
 # KEYS: code, each log, [budget]. ARGV: now, digest, expires_at, forget_at, event, keep ('1'/'0'),
 # log count, then per log: name, cooldown, span, window count, (max, seconds) per window;
 # then budget max ('' for none), budget resets_at.
-# Returns {1} when issued, else {0, limit, window or '', retry_after}.
+# Returns {1} when issued, else {0, limit, window or '', retry_after} for the limit that frees
+# up last (so one Retry-After is enough). A replaced live code is kept in 'p' / 'pa' until the
+# send succeeds, so that a cancel can bring it back.
 ISSUE = _COMMON + """
 local nlogs = tonumber(ARGV[7])
+if nlogs > 0 and redis.call('ZSCORE', KEYS[2], ARGV[5]) then return {1} end  -- this very call, retried
 local i, logs = 8, {}
 for l = 1, nlogs do
   local log = {key = KEYS[1 + l], name = ARGV[i], cooldown = tonumber(ARGV[i + 1]), span = tonumber(ARGV[i + 2]),
@@ -36,12 +42,16 @@ for l = 1, nlogs do
 end
 local budget_max, budget_resets, budget_key = ARGV[i], ARGV[i + 1], KEYS[nlogs + 2]
 
+local refusal = nil
+local function refuse(limit, window, retry)
+  if not refusal or retry > refusal[4] then refusal = {0, limit, window, retry} end
+end
 for _, log in ipairs(logs) do
   redis.call('ZREMRANGEBYSCORE', log.key, '-inf', fmt(now - log.span))
   if log.cooldown > 0 then
     local last = redis.call('ZREVRANGEBYSCORE', log.key, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
     if last[2] and tonumber(last[2]) > now - log.cooldown then
-      return {0, 'cooldown', '', fmt(tonumber(last[2]) + log.cooldown - now)}
+      refuse('cooldown', '', tonumber(last[2]) + log.cooldown - now)
     end
   end
   for _, w in ipairs(log.windows) do
@@ -49,12 +59,16 @@ for _, log in ipairs(logs) do
     local n = redis.call('ZCOUNT', log.key, low, '+inf')
     if n >= w.max then  -- the oldest entries must age out until one slot is free
       local oldest = redis.call('ZRANGEBYSCORE', log.key, low, '+inf', 'WITHSCORES', 'LIMIT', n - w.max, 1)
-      return {0, log.name, fmt(w.seconds), fmt(tonumber(oldest[2]) + w.seconds - now)}
+      refuse(log.name, fmt(w.seconds), tonumber(oldest[2]) + w.seconds - now)
     end
   end
 end
 if budget_max ~= '' and tonumber(redis.call('GET', budget_key) or '0') >= tonumber(budget_max) then
-  return {0, 'budget', '', fmt(tonumber(budget_resets) - now)}
+  refuse('budget', '', tonumber(budget_resets) - now)
+end
+if refusal then
+  refusal[4] = fmt(refusal[4])
+  return refusal
 end
 
 for _, log in ipairs(logs) do
@@ -65,9 +79,10 @@ if budget_max ~= '' then
   redis.call('INCR', budget_key)
   redis.call('PEXPIRE', budget_key, math.ceil((tonumber(budget_resets) - now + 60) * 1000))
 end
-local r = redis.call('HMGET', KEYS[1], 'd', 'x', 'f')
+local r = redis.call('HMGET', KEYS[1], 'd', 'x', 'f', 'a')
+local live = r[3] and r[2] == '0' and tonumber(r[3]) > now and r[1] ~= ''
 local kept, forget = '', tonumber(ARGV[4])
-if ARGV[6] == '1' and r[3] and r[2] == '0' and tonumber(r[3]) > now then
+if ARGV[6] == '1' and live then
   for digest, exp in pairs_of(r[1]) do
     if tonumber(exp) > now then kept = kept .. digest .. ':' .. exp .. ';' end
   end
@@ -79,35 +94,51 @@ if kept ~= '' then
 else
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], 'd', entry, 'a', '0', 'x', '0', 'f', fmt(forget))
+  if live and ARGV[6] ~= '1' then redis.call('HSET', KEYS[1], 'p', r[1], 'pa', r[4]) end
 end
 redis.call('PEXPIRE', KEYS[1], math.ceil((forget - now) * 1000) + 60000)
 return {1}
 """
 
 # KEYS: code, each log to refund, [budget]. ARGV: now, digest, event, refund budget ('1'/'0').
+# A retried call finds its entries gone and changes nothing more.
 CANCEL = _COMMON + """
+local r = redis.call('HMGET', KEYS[1], 'd', 'p', 'pa')
 local kept, found = '', false
-for digest, exp in pairs_of(redis.call('HGET', KEYS[1], 'd')) do
+for digest, exp in pairs_of(r[1]) do
   if digest == ARGV[2] then found = true else kept = kept .. digest .. ':' .. exp .. ';' end
 end
-if found and kept == '' then
-  redis.call('DEL', KEYS[1])
-elseif found then
+if found and kept ~= '' then
   redis.call('HSET', KEYS[1], 'd', string.sub(kept, 1, -2))
+elseif found and r[2] then  -- the code this one replaced comes back
+  redis.call('HSET', KEYS[1], 'd', r[2], 'a', r[3])
+  redis.call('HDEL', KEYS[1], 'p', 'pa')
+elseif found then
+  redis.call('DEL', KEYS[1])
 end
-local last = #KEYS
-if ARGV[4] == '1' then
-  if tonumber(redis.call('GET', KEYS[last]) or '0') > 0 then redis.call('DECR', KEYS[last]) end
-  last = last - 1
+local last, removed = #KEYS, false
+if ARGV[4] == '1' then last = last - 1 end
+for k = 2, last do
+  if redis.call('ZREM', KEYS[k], ARGV[3]) == 1 then removed = true end
 end
-for k = 2, last do redis.call('ZREM', KEYS[k], ARGV[3]) end
+if ARGV[4] == '1' and (removed or (last < 2 and found)) then
+  if tonumber(redis.call('GET', KEYS[#KEYS]) or '0') > 0 then redis.call('DECR', KEYS[#KEYS]) end
+end
 return 1
 """
 
-# KEYS: code. ARGV: now, digest, max_attempts. Returns {outcome[, attempts_left]}.
+# KEYS: code. ARGV: now, digest, max_attempts, nonce. Returns {outcome[, attempts_left]}.
+# The outcome is remembered under the call's nonce, so a call retried after a lost reply gets
+# the same answer and is not counted twice; a used code stays as a tombstone ('x' = 2).
 CHECK = _COMMON + """
-local r = redis.call('HMGET', KEYS[1], 'd', 'a', 'x', 'f')
+local r = redis.call('HMGET', KEYS[1], 'd', 'a', 'x', 'f', 'n', 'o')
 if not r[4] or tonumber(r[4]) <= now then return {'not_found'} end
+if r[5] == ARGV[4] then
+  local outcome, left = string.match(r[6], '^([^:]*):?(.*)$')
+  if left ~= '' then return {outcome, tonumber(left)} end
+  return {outcome}
+end
+if r[3] == '2' then return {'not_found'} end
 if r[3] == '1' then return {'too_many_attempts'} end
 local function same(a, b)  -- constant time for equal lengths: no early exit
   if #a ~= #b then return 0 end
@@ -125,14 +156,14 @@ for digest, exp in pairs_of(r[1]) do
 end
 if live == 0 then return {'expired'} end
 if found == 1 then
-  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'x', '2', 'd', '', 'n', ARGV[4], 'o', 'verified')
+  redis.call('HDEL', KEYS[1], 'p', 'pa')
   return {'verified'}
 end
 local attempts, allowed = tonumber(r[2]) + 1, tonumber(ARGV[3])
-if attempts >= allowed then
-  redis.call('HSET', KEYS[1], 'a', attempts, 'x', '1', 'd', '')
-else
-  redis.call('HSET', KEYS[1], 'a', attempts)
-end
+local dead = '0'
+if attempts >= allowed then dead = '1' end
+redis.call('HSET', KEYS[1], 'a', attempts, 'n', ARGV[4], 'o', 'invalid:' .. (allowed - attempts))
+if dead == '1' then redis.call('HSET', KEYS[1], 'x', '1', 'd', '') end
 return {'invalid', allowed - attempts}
 """

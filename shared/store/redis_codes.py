@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -51,7 +52,8 @@ class RedisCodes:
                        "1" if budget else "0")
 
     def check_code(self, code_key: str, digest: str, *, max_attempts: int) -> CheckResult:
-        reply = self._run_keys(code_scripts.CHECK, [_tagged(code_key)], self.clock(), digest, max_attempts)
+        nonce = secrets.token_hex(8)
+        reply = self._run_keys(code_scripts.CHECK, [_tagged(code_key)], self.clock(), digest, max_attempts, nonce)
         return CheckResult(reply[0], int(reply[1]) if len(reply) > 1 else None)
 
 

@@ -22,7 +22,9 @@ SCHEMA = (
         digests TEXT NOT NULL,
         attempts INTEGER NOT NULL DEFAULT 0,
         dead INTEGER NOT NULL DEFAULT 0,
-        forget_at REAL NOT NULL
+        forget_at REAL NOT NULL,
+        prev_digests TEXT,
+        prev_attempts INTEGER
     ) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS verify_log (
         log TEXT NOT NULL,
@@ -63,15 +65,19 @@ class SqliteCodes:
 
     def cancel_code(self, issue: CodeIssue, *, refund: frozenset[str]) -> None:
         with self._transaction() as db:
-            row = db.execute("SELECT digests FROM verify_codes WHERE key = ?", (issue.code_key,)).fetchone()
+            row = db.execute("SELECT digests, prev_digests, prev_attempts FROM verify_codes WHERE key = ?",
+                             (issue.code_key,)).fetchone()
             stored = json.loads(row[0]) if row is not None else []
             digests = [pair for pair in stored if pair[0] != issue.digest]
-            if len(digests) < len(stored):  # the record still holds this issue's code
-                if digests:
-                    db.execute("UPDATE verify_codes SET digests = ? WHERE key = ?",
-                               (json.dumps(digests), issue.code_key))
-                else:
-                    db.execute("DELETE FROM verify_codes WHERE key = ?", (issue.code_key,))
+            if len(digests) == len(stored):
+                pass  # the record no longer holds this issue's code
+            elif digests:
+                db.execute("UPDATE verify_codes SET digests = ? WHERE key = ?", (json.dumps(digests), issue.code_key))
+            elif row[1] is not None:  # the code this one replaced comes back
+                db.execute("UPDATE verify_codes SET digests = ?, attempts = ?, prev_digests = NULL WHERE key = ?",
+                           (row[1], row[2], issue.code_key))
+            else:
+                db.execute("DELETE FROM verify_codes WHERE key = ?", (issue.code_key,))
             for log in issue.logs:
                 if log.name in refund:
                     db.execute("DELETE FROM verify_log WHERE log = ? AND event = ?", (log.key, issue.event))
@@ -113,43 +119,48 @@ def matches(digest: str, live: list[str]) -> bool:
 
 
 def _refusal(db: sqlite3.Connection, issue: CodeIssue, now: float) -> IssueResult | None:
+    """The refusal that frees up last (one Retry-After is then enough), or None."""
+    refusals: list[IssueResult] = []
     for log in issue.logs:
         times = [row[0] for row in db.execute(
             "SELECT at FROM verify_log WHERE log = ? AND at > ? ORDER BY at", (log.key, now - log.span))]
-        refused = log_refusal(log, times, now)
-        if refused is not None:
-            return refused
+        refusals += log_refusals(log, times, now)
     if issue.budget is not None:
         row = db.execute("SELECT used FROM verify_budget WHERE key = ?", (issue.budget.key,)).fetchone()
         if row is not None and row[0] >= issue.budget.max:
-            return IssueResult(False, "budget", None, issue.budget.resets_at - now)
-    return None
+            refusals.append(IssueResult(False, "budget", None, issue.budget.resets_at - now))
+    return max(refusals, key=lambda refusal: refusal.retry_after or 0.0, default=None)
 
 
-def log_refusal(log: SendLog, times: list[float], now: float) -> IssueResult | None:
-    """Why ``log`` (entries at ``times``, oldest first) refuses one more entry now, or None."""
+def log_refusals(log: SendLog, times: list[float], now: float) -> list[IssueResult]:
+    """Every reason ``log`` (entries at ``times``, oldest first) refuses one more entry now."""
+    refusals = []
     if log.cooldown and times and times[-1] > now - log.cooldown:
-        return IssueResult(False, "cooldown", None, times[-1] + log.cooldown - now)
+        refusals.append(IssueResult(False, "cooldown", None, times[-1] + log.cooldown - now))
     for window in log.windows:
         inside = [at for at in times if at > now - window.seconds]
         if len(inside) >= window.max:  # the oldest entries must age out until one slot is free
-            return IssueResult(False, log.name, window.seconds, inside[len(inside) - window.max] + window.seconds - now)
-    return None
+            retry_after = inside[len(inside) - window.max] + window.seconds - now
+            refusals.append(IssueResult(False, log.name, window.seconds, retry_after))
+    return refusals
 
 
 def _store_digest(db: sqlite3.Connection, issue: CodeIssue, now: float) -> None:
-    row = db.execute("SELECT digests, dead FROM verify_codes WHERE key = ? AND forget_at > ?",
+    """Store the new digest; a replaced live code is kept aside until the send succeeds."""
+    row = db.execute("SELECT digests, dead, attempts FROM verify_codes WHERE key = ? AND forget_at > ?",
                      (issue.code_key, now)).fetchone()
+    live = row is not None and not row[1] and row[0] != "[]"
     kept: list[Any] = []
-    if issue.keep_previous and row is not None and not row[1]:
+    if issue.keep_previous and live:
         kept = [pair for pair in json.loads(row[0]) if pair[1] > now]
     digests = json.dumps([*kept, [issue.digest, issue.expires_at]])
     if kept:
         db.execute("UPDATE verify_codes SET digests = ?, forget_at = max(forget_at, ?) WHERE key = ?",
                    (digests, issue.forget_at, issue.code_key))
-    else:
-        db.execute("INSERT OR REPLACE INTO verify_codes (key, digests, attempts, dead, forget_at)"
-                   " VALUES (?, ?, 0, 0, ?)", (issue.code_key, digests, issue.forget_at))
+        return
+    previous = (row[0], row[2]) if live and not issue.keep_previous else (None, None)
+    db.execute("INSERT OR REPLACE INTO verify_codes (key, digests, attempts, dead, forget_at, prev_digests,"
+               " prev_attempts) VALUES (?, ?, 0, 0, ?, ?, ?)", (issue.code_key, digests, issue.forget_at, *previous))
 
 
 def _collect(db: sqlite3.Connection, now: float) -> None:

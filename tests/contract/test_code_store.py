@@ -188,3 +188,54 @@ def test_parallel_issues_to_one_number_respect_the_cooldown(shared_url, open_sto
     results = race(lambda i: issue_now(stores[i % 4], f"{i:064x}")[1], 12)
     assert sum(result.issued for result in results) == 1
     assert {result.limit for result in results if not result.issued} == {"cooldown"}
+
+
+def test_retry_after_is_for_the_limit_that_frees_up_last(store, clock):
+    logs = (phone_log(cooldown=60.0, windows=((2, HOUR),)),)
+    issue_now(store, logs=logs)
+    clock.advance(61.0)
+    issue_now(store, "b" * 64, logs=logs)
+    clock.advance(10.0)  # inside the cooldown and the window is full: the window frees up last
+    refused = issue_now(store, "c" * 64, logs=logs)[1]
+    assert (refused.limit, refused.window) == ("phone", HOUR)
+    assert refused.retry_after == pytest.approx(HOUR - 71.0)
+
+
+def test_a_failed_resend_brings_the_previous_code_back(store, clock):
+    issue_now(store, "a" * 64)
+    check(store, "e" * 64)
+    clock.advance(70.0)
+    request, _ = issue_now(store, "b" * 64)
+    store.cancel_code(request, refund=frozenset({"phone", "ip", "budget"}))
+    assert check(store, "b" * 64).attempts_left == 3  # the old record, with its attempt count
+    assert check(store, "a" * 64).outcome == "verified"
+
+
+def replayed(store, monkeypatch):
+    """Every script runs twice, as when redis-py retries a call whose reply was lost."""
+    run = store._run_keys
+
+    def twice(*args, **kwargs):
+        run(*args, **kwargs)
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(store, "_run_keys", twice)
+
+
+@pytest.mark.redis
+def test_a_retried_redis_script_answers_as_the_first_run(redis_url, open_stores, monkeypatch):
+    store = open_stores(redis_url)[0]
+    replayed(store, monkeypatch)
+    budget = Budget(f"{POLICY}:budget:1", 2, store.clock() + 1000.0)
+    request, first = issue_now(store, budget=budget)
+    assert first.issued  # not refused by its own cooldown
+    assert check(store, "e" * 64).attempts_left == 4  # counted once
+    assert check(store).outcome == "verified"  # not "not_found" on the retry
+    other = issue(store, "f" * 64, code_key=f"{POLICY}:code:login:p2", logs=(phone_log(subject="p2"),),
+                  budget=budget)
+    assert store.issue_code(other).issued
+    store.cancel_code(other, refund=frozenset({"phone", "budget"}))  # gives back one, not two
+    third = issue(store, "9" * 64, code_key=f"{POLICY}:code:login:p3", logs=(phone_log(subject="p3"),), budget=budget)
+    assert store.issue_code(third).issued
+    fourth = issue(store, "8" * 64, code_key=f"{POLICY}:code:login:p4", logs=(phone_log(subject="p4"),), budget=budget)
+    assert store.issue_code(fourth).limit == "budget"
