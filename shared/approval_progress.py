@@ -6,7 +6,9 @@ redelivery after a partial failure texts only the numbers not yet settled.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from shared.dysms import THROTTLING_CODES
@@ -29,33 +31,51 @@ def verdict_of(error: SmsError) -> Verdict:
     return FAILED
 
 
+def pseudonym(salt: str, phone: str) -> str:
+    """How the record names a number: a hash salted with the event's record key, so the store
+    holds no phone number (unkeyed: it keeps numbers from casual reading, not from a search)."""
+    return hashlib.sha256(f"{salt}\x00{phone}".encode()).hexdigest()[:24]
+
+
 @dataclass
 class Progress:
-    """Numbers texted, refused (with the code) and possibly texted; the rest are still to send."""
+    """Numbers texted, refused (with the code) and possibly texted; the rest are still to send.
 
+    Numbers are stored as :func:`pseudonym` s under ``salt`` (the event's record key).
+    """
+
+    salt: str = ""
     sent: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     uncertain: list[str] = field(default_factory=list)
+    masks: dict[str, str] = field(default_factory=dict)  # pseudonym -> masked number, never stored
 
     @classmethod
-    def load(cls, data: dict[str, Any] | None) -> Progress:
+    def load(cls, data: dict[str, Any] | None, *, salt: str) -> Progress:
         data = data or {}
-        return cls(list(data.get("sent", [])), dict(data.get("failed", {})), list(data.get("uncertain", [])))
+        return cls(salt, list(data.get("sent", [])), dict(data.get("failed", {})), list(data.get("uncertain", [])))
 
     def dump(self) -> dict[str, Any] | None:
         """The stored form; None while nothing is settled (releasing then frees the key)."""
-        return asdict(self) if self.settled() else None
+        if not self.settled():
+            return None
+        return {"sent": self.sent, "failed": self.failed, "uncertain": self.uncertain}
 
     def settled(self) -> set[str]:
         return {*self.sent, *self.failed, *self.uncertain}
 
+    def is_settled(self, phone: str) -> bool:
+        return pseudonym(self.salt, phone) in self.settled()
+
     def record(self, phone: str, verdict: Verdict, error: SmsError | None) -> None:
+        name = pseudonym(self.salt, phone)
+        self.masks[name] = mask_phone(phone)
         if verdict == SENT:
-            self.sent.append(phone)
+            self.sent.append(name)
         elif verdict == UNCERTAIN:
-            self.uncertain.append(phone)
+            self.uncertain.append(name)
         elif verdict == FAILED:
-            self.failed[phone] = failure_code(error)
+            self.failed[name] = failure_code(error)
 
     def outcome(self) -> str:
         """``sent`` (everyone), ``failed`` (no one, not even possibly) or ``partial``."""
@@ -63,12 +83,13 @@ class Progress:
             return "sent"
         return "failed" if not self.sent and not self.uncertain else "partial"
 
-    def report(self) -> dict[str, Any]:
-        """Counts and masked numbers: safe for logs and for the function's answer."""
+    def report(self, phones: Sequence[str] = ()) -> dict[str, Any]:
+        """Counts and masked numbers (``phones`` name those settled by earlier invocations)."""
+        masks = {**{pseudonym(self.salt, phone): mask_phone(phone) for phone in phones}, **self.masks}
         return {
             "sent": len(self.sent),
-            "failed": [{"phone": mask_phone(p), "code": code} for p, code in self.failed.items()],
-            "possiblyDelivered": [mask_phone(p) for p in self.uncertain],
+            "failed": [{"phone": masks.get(name, "****"), "code": code} for name, code in self.failed.items()],
+            "possiblyDelivered": [masks.get(name, "****") for name in self.uncertain],
         }
 
 

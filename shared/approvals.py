@@ -97,6 +97,7 @@ def notify_approval(app: App, event: ApprovalEvent, *, lease: float = DEFAULT_LE
         log.info("approval.skipped", outcome="skipped")
         return {**identity(event), "outcome": "skipped"}
     key = record_key(event)
+    deadline = app.store.clock() + lease  # the invocation is dead by then: its claim must end too
     claim = app.store.claim(key, fingerprint(event.data.model_dump(mode="json")), ttl=TTL_SECONDS, lease=lease)
     if claim.status == DONE:
         first = claim.response or {}
@@ -110,9 +111,9 @@ def notify_approval(app: App, event: ApprovalEvent, *, lease: float = DEFAULT_LE
         wait = max(1, math.ceil(claim.retry_after or 1))
         raise RedeliverError("another invocation is handling this event now", retry_after=wait)
     assert claim.token is not None
-    progress = Progress.load(claim.progress)
+    progress = Progress.load(claim.progress, salt=key)
     try:
-        outcome = _deliver(app, event, key, claim.token, progress, lease)
+        outcome = _deliver(app, event, key, claim.token, progress, deadline)
     except BaseException:
         _release(app, key, claim.token, progress)
         raise
@@ -120,19 +121,21 @@ def notify_approval(app: App, event: ApprovalEvent, *, lease: float = DEFAULT_LE
     return outcome
 
 
-def _deliver(app: App, event: ApprovalEvent, key: str, token: str, progress: Progress, lease: float) -> dict[str, Any]:
+def _deliver(app: App, event: ApprovalEvent, key: str, token: str, progress: Progress,
+             deadline: float) -> dict[str, Any]:
     target = plan(app, event.data)
-    pending = [phone for phone in target.phones if phone not in progress.settled()]
+    pending = [phone for phone in target.phones if not progress.is_settled(phone)]
 
     def save(phone: str, verdict: Verdict, error: SmsError | None) -> bool:
         progress.record(phone, verdict, error)
+        lease = max(1.0, deadline - app.store.clock())  # renewed, never past the invocation's end
         return app.store.save_progress(key, token, progress.dump() or {}, lease=lease)
 
     problem = send_all(app, target, pending, save) if pending else None
     if problem is not None:
         raise problem
     outcome = {**identity(event), "service": target.service, "templateCode": target.template_code,
-               "outcome": progress.outcome() if target.phones else "no-recipients", **progress.report(),
+               "outcome": progress.outcome() if target.phones else "no-recipients", **progress.report(target.phones),
                "recipients": target.recipients}
     level = "INFO" if outcome["outcome"] == "sent" else "WARNING"
     log.log(level, "approval.done", element=target.service, templateCode=target.template_code,

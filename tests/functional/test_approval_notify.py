@@ -19,6 +19,7 @@ from approval_support import CC_TEMPLATE_SEED as CC_SEED
 
 from shared import runtime
 from shared.approval_events import read_item
+from shared.approval_progress import Progress
 from shared.approvals import TTL_SECONDS, record_key
 from shared.errors import RedeliverError
 from shared.idempotency import fingerprint
@@ -80,7 +81,9 @@ def test_a_crashed_invocation_leaves_its_progress_to_the_redelivery(approvals):
     item = read_item(0, event)
     store = runtime.app_for(None).store
     claim = store.claim(record_key(item), fingerprint(item.data.model_dump(mode="json")), ttl=TTL_SECONDS, lease=0.05)
-    assert store.save_progress(record_key(item), claim.token, {"sent": ["13800138001"], "failed": {}, "uncertain": []})
+    done = Progress.load(None, salt=record_key(item))
+    done.record("13800138001", "sent", None)
+    assert store.save_progress(record_key(item), claim.token, done.dump())
     time.sleep(0.1)  # the dead invocation's lease ends
     [answer] = deliver(event)
     assert answer["outcome"] == "sent" and answer["sent"] == 3
@@ -176,3 +179,28 @@ def test_a_batch_raises_only_after_handling_every_event(approvals, monkeypatch):
     assert answers[0]["outcome"] == "sent" and "replayed" not in answers[0]
     assert answers[1]["replayed"] is True
     assert texted(approvals) == {"13800138002": 1, "13800138005": 1}
+
+
+def test_saving_progress_never_extends_the_lease_past_the_invocation(approvals, monkeypatch):
+    """Each settled number renews the lease, but only up to the end of the function's timeout."""
+    from clock_support import FakeClock
+    from fc_support import fc_context
+
+    from shared.approvals import notify_approval
+    from shared.store import open_store
+
+    app = runtime.app_for(fc_context(function="approval_notify"))
+    clock = FakeClock()
+    app.store = open_store(app.settings.store_url, clock=clock, prefix="lease-test:")
+    start, leases = clock(), []
+    save = app.store.save_progress
+
+    def slow_save(key, token, progress, *, lease=None):
+        clock.advance(15.0)  # every send takes 15 s of the invocation's 60
+        leases.append(clock() + lease)
+        return save(key, token, progress, lease=lease)
+
+    monkeypatch.setattr(app.store, "save_progress", slow_save)
+    answer = notify_approval(app, read_item(0, three_members()), lease=60.0)
+    assert answer["sent"] == 3 and len(leases) == 3
+    assert leases == [pytest.approx(start + 60.0)] * 3  # the old lease ran to 45 s + 60 s

@@ -131,18 +131,22 @@ def test_verdicts(error, verdict):
 
 
 def test_progress_round_trips_and_settles_numbers():
-    progress = Progress.load(None)
+    progress = Progress.load(None, salt="approval:k")
     assert progress.dump() is None and progress.outcome() == "sent"
     progress.record("13800138001", "sent", None)
     progress.record("13800138002", "failed", ProviderError("x", provider_code="isv.X"))
     progress.record("13800138003", "uncertain", RequestFailedError("lost", possibly_delivered=True))
     progress.record("13800138004", "retry", RequestFailedError("refused"))
-    again = Progress.load(progress.dump())
-    assert again.settled() == {"13800138001", "13800138002", "13800138003"}
+    stored = progress.dump()
+    assert "1380013800" not in json.dumps(stored)  # no number in the store
+    again = Progress.load(stored, salt="approval:k")
+    assert [again.is_settled(f"1380013800{n}") for n in range(1, 5)] == [True, True, True, False]
+    assert not Progress.load(stored, salt="approval:other").is_settled("13800138001")
     assert again.outcome() == "partial"
-    assert again.report() == {"sent": 1, "failed": [{"phone": "138****8002", "code": "isv.X"}],
-                              "possiblyDelivered": ["138****8003"]}
-    assert Progress(failed={"13800138002": "46001"}).outcome() == "failed"
+    phones = [f"1380013800{n}" for n in range(1, 5)]
+    assert again.report(phones) == {"sent": 1, "failed": [{"phone": "138****8002", "code": "isv.X"}],
+                                    "possiblyDelivered": ["138****8003"]}
+    assert Progress(failed={"x": "46001"}).outcome() == "failed"
 
 
 def test_record_keys_do_not_collide_on_colons():
