@@ -33,10 +33,19 @@ def dev_seed(credentials: RoleCredentials) -> dict[str, Any]:
                        load_seed_directory(ELEMENTS, DEFAULT_BUCKET, "elements"))
 
 
+def clear_store(state_dir: Path) -> None:
+    """Start from an empty store, as the emulator starts from its seed: otherwise codes, limits and
+    approval records of an earlier run (the walkthrough's sample event among them) would carry over."""
+    for suffix in ("", "-wal", "-shm"):
+        (state_dir / f"sms-fc.db{suffix}").unlink(missing_ok=True)
+
+
 class DevStack:
     """The emulator and the local FC side, stopped together."""
 
-    def __init__(self, host: str, port: int, fc_port: int, state_dir: Path) -> None:
+    def __init__(self, host: str, port: int, fc_port: int, state_dir: Path, *, keep_state: bool = False) -> None:
+        if not keep_state:
+            clear_store(state_dir)
         credentials = RoleCredentials()
         self.seed = dev_seed(credentials)
         self.emulator = EmulatorServer(self.seed, host=host, port=port).start()
@@ -61,9 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8800, help="the emulator's port (0: any free one)")
     parser.add_argument("--fc-port", type=int, default=8801, help="the functions' port (0: any free one)")
     parser.add_argument("--state-dir", type=Path, default=ROOT / ".dev", help="the SQLite store's directory")
+    parser.add_argument("--keep-state", action="store_true", help="keep the store of the previous run")
     args = parser.parse_args(argv)
     try:
-        stack = DevStack(args.host, args.port, args.fc_port, args.state_dir)
+        stack = DevStack(args.host, args.port, args.fc_port, args.state_dir, keep_state=args.keep_state)
     except OSError as error:
         print(f"make dev: cannot listen on {args.host}:{args.port}/{args.fc_port}: {error} "
               "(try make dev PORT=... FC_PORT=...)", file=sys.stderr)

@@ -162,3 +162,16 @@ def test_an_approval_whose_sms_fails_is_redelivered_by_the_bus_and_texts_each_ap
     outbox = call(f"{emulator}/_emulator/sms/messages?templateCode=SMS_100000003&limit=200", method="GET")
     texted = [m["phone"] for m in outbox["messages"] if event["data"]["processTitle"] in m["content"]]
     assert texted and len(texted) == len(set(texted)), texted
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_each_make_dev_starts_with_an_empty_store_unless_asked_to_keep_it(tmp_path, keep):
+    from emulator.dev import DevStack
+
+    earlier = tmp_path / "sms-fc.db"
+    earlier.write_bytes(b"an earlier run's codes, limits and approval records")
+    stack = DevStack("127.0.0.1", 0, 0, tmp_path, keep_state=keep)
+    try:
+        assert earlier.exists() is keep
+    finally:
+        stack.stop()
