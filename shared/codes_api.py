@@ -38,7 +38,7 @@ def post_verify(request: HttpRequest) -> HttpResponse:
     app = app_for(request.context)
     body = request.json(CheckBody, max_bytes=4096)
     policy = app.getElement(app.settings.verify_policy)
-    return HttpResponse(200, policy.checkCode(body.phone, body.purpose, body.code))
+    return HttpResponse(200, policy.checkCode(body.phone, body.purpose, body.code, clientIp=request.source_ip or None))
 
 
 def preflight(request: HttpRequest) -> HttpResponse:

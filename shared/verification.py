@@ -65,6 +65,7 @@ class VerifyConfig(BaseModel):
     maxAttempts: int = Field(5, ge=1, le=10)  # noqa: N815
     perPhone: list[Limit] = Field(default_factory=lambda: [Limit(max=5, seconds=3600), Limit(max=10, seconds=DAY)])  # noqa: N815
     perIp: list[Limit] = Field(default_factory=lambda: [Limit(max=20, seconds=3600), Limit(max=100, seconds=DAY)])  # noqa: N815
+    perIpChecks: list[Limit] = Field(default_factory=lambda: [Limit(max=100, seconds=3600)])  # noqa: N815
     dailyBudget: int | None = Field(10000, ge=1)  # noqa: N815
     countryCodes: list[str] = Field(default_factory=lambda: ["86"], min_length=1)  # noqa: N815
     purposes: list[str] = Field(default_factory=lambda: ["login", "register", "reset"], min_length=1)
@@ -149,22 +150,29 @@ class VerifyPolicy(Element):
             log.info("verify.issue", outcome="sent")
         return {"expiresIn": config.ttl, "resendAfter": config.resendCooldown}
 
-    def checkCode(self, phone: Any, purpose: Any, code: Any) -> dict[str, Any]:  # noqa: N802
+    def checkCode(self, phone: Any, purpose: Any, code: Any, clientIp: str | None = None) -> dict[str, Any]:  # noqa: N802, N803
         """Check ``code``: ``{"verified": True, "token", "expiresIn"}`` or ``{"verified": False, "reason"}``.
 
         ``reason`` is ``invalid`` (with ``attemptsLeft``), ``expired``, ``too_many_attempts`` or
-        ``not_found`` (never issued, already used, or forgotten). Each call is one attempt.
+        ``not_found`` (never issued, already used, or forgotten). Each call is one attempt. A
+        client past ``perIpChecks`` gets a 429 :class:`RateLimitedError` and no attempt is counted.
         """
         phone, purpose = self._phone(phone), self._purpose(purpose)
         if not isinstance(code, str) or not code.strip() or len(code) > MAX_CODE_CHARS:
             raise InvalidParameterError(f"code must be a non-empty string of at most {MAX_CODE_CHARS} characters")
         config, digester = self.config, self.digester
+        checks = None
+        if config.perIpChecks:
+            checks = SendLog(f"{self.fullName}:checks:{digester.subject('ip', client_network(clientIp or 'unknown'))}",
+                             "ip_checks", _windows(config.perIpChecks))
         result = self.store.check_code(
             self._code_key(phone, purpose), digester.code(code, phone=phone, purpose=purpose),
-            max_attempts=config.maxAttempts,
+            max_attempts=config.maxAttempts, log=checks,
         )
         log.info("verify.check", element=self.fullName, phone=mask_phone(phone), purpose=purpose,
                  outcome=result.outcome)
+        if result.outcome == "limited":
+            raise _limited(IssueResult(False, "ip_checks", result.window, result.retry_after))
         if result.outcome != "verified":
             answer: dict[str, Any] = {"verified": False, "reason": result.outcome}
             if result.attempts_left is not None:
@@ -249,6 +257,8 @@ def _limited(result: IssueResult) -> RateLimitedError:
         message = "a code was sent to this number moments ago; wait before asking for another"
     elif result.limit == "budget":
         message = "this policy's daily message budget is spent"
+    elif result.limit == "ip_checks":
+        message = f"too many code checks from this client address in {int(result.window or 0)} s"
     else:
         who = "this number" if result.limit == "phone" else "this client address"
         message = f"too many codes for {who} in {int(result.window or 0)} s"

@@ -113,15 +113,18 @@ class IssueResult:
     retry_after: float | None = None
 
 
-CheckOutcome = Literal["verified", "invalid", "expired", "too_many_attempts", "not_found"]
+CheckOutcome = Literal["verified", "invalid", "expired", "too_many_attempts", "not_found", "limited"]
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What one check of a code found; ``attempts_left`` after an ``invalid`` one."""
+    """What one check of a code found; ``attempts_left`` after an ``invalid`` one. ``limited``:
+    the check's log refused it (``window`` and ``retry_after`` say which and for how long)."""
 
     outcome: CheckOutcome
     attempts_left: int | None = None
+    window: float | None = None
+    retry_after: float | None = None
 
 
 class Store(Protocol):
@@ -171,8 +174,11 @@ class Store(Protocol):
         entry is removed from each log named in ``refund`` and, with ``"budget"``, the budget."""
         ...
 
-    def check_code(self, code_key: str, digest: str, *, max_attempts: int) -> CheckResult:
+    def check_code(self, code_key: str, digest: str, *, max_attempts: int, log: SendLog | None = None) -> CheckResult:
         """Count one attempt and compare ``digest`` with each live code in constant time.
+
+        With a ``log`` (checks from one client IP), a check its windows refuse is ``limited`` and
+        touches no code; any other check is entered into it, whatever the number.
 
         A match consumes the record (``verified``). A miss is ``invalid`` until
         ``max_attempts`` checks were made; the record is then dead and answers

@@ -127,10 +127,31 @@ end
 return 1
 """
 
-# KEYS: code. ARGV: now, digest, max_attempts, nonce. Returns {outcome[, attempts_left]}.
+# KEYS: code[, the client's check log]. ARGV: now, digest, max_attempts, nonce[, span, window count,
+# (max, seconds) per window]. Returns {outcome[, attempts_left]}, or {'limited', window, retry_after}.
 # The outcome is remembered under the call's nonce, so a call retried after a lost reply gets
 # the same answer and is not counted twice; a used code stays as a tombstone ('x' = 2).
 CHECK = _COMMON + """
+if KEYS[2] and not redis.call('ZSCORE', KEYS[2], ARGV[4]) then  -- a retried call was entered already
+  local span, refusal = tonumber(ARGV[5]), nil
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now - span))
+  for w = 1, tonumber(ARGV[6]) do
+    local max, seconds = tonumber(ARGV[5 + 2 * w]), tonumber(ARGV[6 + 2 * w])
+    local low = '(' .. fmt(now - seconds)
+    local n = redis.call('ZCOUNT', KEYS[2], low, '+inf')
+    if n >= max then
+      local oldest = redis.call('ZRANGEBYSCORE', KEYS[2], low, '+inf', 'WITHSCORES', 'LIMIT', n - max, 1)
+      local retry = tonumber(oldest[2]) + seconds - now
+      if not refusal or retry > refusal[3] then refusal = {'limited', fmt(seconds), retry} end
+    end
+  end
+  if refusal then
+    refusal[3] = fmt(refusal[3])
+    return refusal
+  end
+  redis.call('ZADD', KEYS[2], fmt(now), ARGV[4])
+  redis.call('PEXPIRE', KEYS[2], math.ceil((span + 60) * 1000))
+end
 local r = redis.call('HMGET', KEYS[1], 'd', 'a', 'x', 'f', 'n', 'o')
 if not r[4] or tonumber(r[4]) <= now then return {'not_found'} end
 if r[5] == ARGV[4] then

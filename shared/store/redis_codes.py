@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.store import code_scripts
-from shared.store.base import CheckResult, CodeIssue, IssueResult
+from shared.store.base import CheckResult, CodeIssue, IssueResult, SendLog
 
 CODES = "verify:"
 
@@ -51,9 +51,17 @@ class RedisCodes:
         self._run_keys(code_scripts.CANCEL, [_tagged(key) for key in keys], self.clock(), issue.digest, issue.event,
                        "1" if budget else "0")
 
-    def check_code(self, code_key: str, digest: str, *, max_attempts: int) -> CheckResult:
+    def check_code(self, code_key: str, digest: str, *, max_attempts: int, log: SendLog | None = None) -> CheckResult:
         nonce = secrets.token_hex(8)
-        reply = self._run_keys(code_scripts.CHECK, [_tagged(code_key)], self.clock(), digest, max_attempts, nonce)
+        keys, args = [_tagged(code_key)], [digest, max_attempts, nonce]
+        if log is not None:
+            keys.append(_tagged(log.key))
+            args += [_stamp(log.span), len(log.windows)]
+            for window in log.windows:
+                args += [window.max, _stamp(window.seconds)]
+        reply = self._run_keys(code_scripts.CHECK, keys, self.clock(), *args)
+        if reply[0] == "limited":
+            return CheckResult("limited", window=float(reply[1]), retry_after=float(reply[2]))
         return CheckResult(reply[0], int(reply[1]) if len(reply) > 1 else None)
 
 

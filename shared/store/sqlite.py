@@ -194,7 +194,7 @@ def _connect(path: str) -> sqlite3.Connection:
     try:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if path != MEMORY:
-            db.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(db)
             db.execute("PRAGMA synchronous = NORMAL")
         db.execute("BEGIN IMMEDIATE")  # waits its turn: a plain CREATE racing another writer fails at once
         for statement in (*SCHEMA, *CODES_SCHEMA):
@@ -204,3 +204,16 @@ def _connect(path: str) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _switch_to_wal(db: sqlite3.Connection) -> None:
+    """``PRAGMA journal_mode = WAL``, retried: on a new file, connections opening at the same moment
+    race to convert it, and the loser gets "database is locked" at once, without the busy wait."""
+    for attempt in range(1, 51):
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == 50:
+                raise
+            time.sleep(0.01 * attempt)

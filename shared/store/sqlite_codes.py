@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import secrets
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -84,9 +85,13 @@ class SqliteCodes:
             if issue.budget is not None and "budget" in refund:
                 db.execute("UPDATE verify_budget SET used = used - 1 WHERE key = ? AND used > 0", (issue.budget.key,))
 
-    def check_code(self, code_key: str, digest: str, *, max_attempts: int) -> CheckResult:
+    def check_code(self, code_key: str, digest: str, *, max_attempts: int, log: SendLog | None = None) -> CheckResult:
         with self._transaction() as db:
             now = self.clock()
+            if log is not None:
+                refused = _enter(db, log, secrets.token_hex(8), now)
+                if refused is not None:
+                    return CheckResult("limited", window=refused.window, retry_after=refused.retry_after)
             row = db.execute(
                 "SELECT digests, attempts, dead FROM verify_codes WHERE key = ? AND forget_at > ?", (code_key, now)
             ).fetchone()
@@ -130,6 +135,18 @@ def _refusal(db: sqlite3.Connection, issue: CodeIssue, now: float) -> IssueResul
         if row is not None and row[0] >= issue.budget.max:
             refusals.append(IssueResult(False, "budget", None, issue.budget.resets_at - now))
     return max(refusals, key=lambda refusal: refusal.retry_after or 0.0, default=None)
+
+
+def _enter(db: sqlite3.Connection, log: SendLog, event: str, now: float) -> IssueResult | None:
+    """Enter ``event`` into ``log`` unless its windows refuse; the refusal otherwise."""
+    db.execute("DELETE FROM verify_log WHERE log = ? AND forget_at <= ?", (log.key, now))
+    times = [row[0] for row in db.execute(
+        "SELECT at FROM verify_log WHERE log = ? AND at > ? ORDER BY at", (log.key, now - log.span))]
+    refused = max(log_refusals(log, times, now), key=lambda r: r.retry_after or 0.0, default=None)
+    if refused is None:
+        db.execute("INSERT INTO verify_log (log, event, at, forget_at) VALUES (?, ?, ?, ?)",
+                   (log.key, event, now, now + log.span))
+    return refused
 
 
 def log_refusals(log: SendLog, times: list[float], now: float) -> list[IssueResult]:

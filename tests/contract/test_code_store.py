@@ -239,3 +239,37 @@ def test_a_retried_redis_script_answers_as_the_first_run(redis_url, open_stores,
     assert store.issue_code(third).issued
     fourth = issue(store, "8" * 64, code_key=f"{POLICY}:code:login:p4", logs=(phone_log(subject="p4"),), budget=budget)
     assert store.issue_code(fourth).limit == "budget"
+
+
+def checks_log(subject="ip-a"):
+    return SendLog(f"{POLICY}:checks:{subject}", "ip_checks", (Window(3, HOUR),))
+
+
+def test_a_check_log_limits_checks_from_one_client_across_numbers(store, clock):
+    issue_now(store)
+    other = f"{POLICY}:code:login:phone-b"
+    answers = [store.check_code(key, "e" * 64, max_attempts=5, log=checks_log())
+               for key in (CODE_KEY, other, other)]  # counted for unknown numbers too
+    assert [a.outcome for a in answers] == ["invalid", "not_found", "not_found"]
+    clock.advance(100.0)
+    refused = store.check_code(CODE_KEY, "d" * 64, max_attempts=5, log=checks_log())
+    assert (refused.outcome, refused.window) == ("limited", HOUR)
+    assert refused.retry_after == pytest.approx(HOUR - 100.0)
+    assert store.check_code(CODE_KEY, "d" * 64, max_attempts=5, log=checks_log("ip-b")).outcome == "verified"
+
+
+def test_a_limited_check_costs_the_code_no_attempt(store):
+    issue_now(store)
+    for _ in range(3):
+        store.check_code(f"{POLICY}:code:login:elsewhere", "e" * 64, max_attempts=5, log=checks_log())
+    assert store.check_code(CODE_KEY, "e" * 64, max_attempts=5, log=checks_log()).outcome == "limited"
+    assert check(store, "e" * 64).attempts_left == 4
+
+
+@pytest.mark.redis
+def test_a_retried_check_is_entered_into_its_log_once(redis_url, open_stores, monkeypatch):
+    store = open_stores(redis_url)[0]
+    replayed(store, monkeypatch)
+    issue_now(store)
+    outcomes = [store.check_code(CODE_KEY, "e" * 64, max_attempts=9, log=checks_log()).outcome for _ in range(3)]
+    assert outcomes == ["invalid"] * 3  # each entered once, so the third still fits in the window of 3

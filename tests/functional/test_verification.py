@@ -337,3 +337,15 @@ def test_a_store_failure_while_taking_a_code_back_keeps_the_send_error(service, 
                                  "fault": {"type": "error", "code": "isv.AMOUNT_NOT_ENOUGH"}}])
     failed = service.issue()
     assert (failed["statusCode"], failed["json"]["error"]["providerCode"]) == (502, "isv.AMOUNT_NOT_ENOUGH")
+
+
+def test_checks_from_one_client_are_limited_across_numbers(configure):
+    service = configure(perIpChecks=[{"max": 3, "seconds": 600}])
+    service.issue()
+    code = service.last_code()
+    for phone in ("13700137001", "13700137002", "13700137003"):  # spraying guesses at other numbers
+        assert service.verify("000000", phone=phone)["json"]["reason"] == "not_found"
+    refused = service.verify(code)
+    assert (refused["statusCode"], refused["json"]["error"]["limit"]) == (429, "ip_checks")
+    assert int(refused["headers"]["Retry-After"]) == 600
+    assert service.verify(code, ip="192.0.2.50")["json"]["verified"] is True  # the code lost no attempt
