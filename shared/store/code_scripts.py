@@ -1,25 +1,41 @@
 """Lua for verification codes on Redis: one script per operation, so each is atomic and one round trip.
 
 A code record is a hash: ``d`` (``digest:expires_at`` pairs joined by ``;``), ``a`` (wrong
-attempts), ``x`` (``1`` once dead, ``2`` once used), ``f`` (forget_at), ``p`` / ``pa`` (the code
-a new one replaced, until its send succeeds) and ``n`` / ``o`` (the last check's nonce and
-outcome). Every script may run twice (redis-py retries a call whose reply was lost) and then
-answers as the first run did. A send log is a sorted set of issue
-ids scored by time; a budget a plain counter. Decisions compare stamps with the caller's
-``now``; key expiry only collects garbage. Digests are compared in constant time (``bit`` ops).
+attempts), ``x`` (``1`` once dead, ``2`` once used), ``f`` (forget_at) and ``p`` / ``pa`` (the
+code a new one replaced, until its send succeeds). A send log is a sorted set of issue ids
+scored by time; a budget a plain counter. Decisions compare stamps with the caller's ``now``;
+key expiry only collects garbage. Digests are compared in constant time (``bit`` ops).
+
+The last key of every script is the call's own key (``…:call:<kind>:<id>``): the script
+records its answer there for a minute, so a call that redis-py retries after a lost reply
+gets the first run's answer and changes nothing twice.
 """
 
 from __future__ import annotations
 
 _COMMON = """
 local now = tonumber(ARGV[1])
+local call = KEYS[#KEYS]
 local function fmt(x) return string.format('%.17g', x) end
 local function pairs_of(d)
   return string.gmatch(d or '', '([^:;]+):([^;]+)')
 end
+local function without(d, gone)  -- the pairs of d but the digest gone; and whether it was there
+  local kept, found = '', false
+  for digest, exp in pairs_of(d) do
+    if digest == gone then found = true else kept = kept .. digest .. ':' .. exp .. ';' end
+  end
+  return string.sub(kept, 1, -2), found
+end
+local function remember(answer)  -- the call's answer, for a retry of this very call
+  redis.call('SET', call, cjson.encode(answer), 'PX', 60000)
+  return answer
+end
+local prior = redis.call('GET', call)
+if prior then return cjson.decode(prior) end
 """
 
-# KEYS: code, each log, [budget]. ARGV: now, digest, expires_at, forget_at, event, keep ('1'/'0'),
+# KEYS: code, each log, [budget], call. ARGV: now, digest, expires_at, forget_at, event, keep ('1'/'0'),
 # log count, then per log: name, cooldown, span, window count, (max, seconds) per window;
 # then budget max ('' for none), budget resets_at.
 # Returns {1} when issued, else {0, limit, window or '', retry_after} for the limit that frees
@@ -27,7 +43,6 @@ end
 # send succeeds, so that a cancel can bring it back.
 ISSUE = _COMMON + """
 local nlogs = tonumber(ARGV[7])
-if nlogs > 0 and redis.call('ZSCORE', KEYS[2], ARGV[5]) then return {1} end  -- this very call, retried
 local i, logs = 8, {}
 for l = 1, nlogs do
   local log = {key = KEYS[1 + l], name = ARGV[i], cooldown = tonumber(ARGV[i + 1]), span = tonumber(ARGV[i + 2]),
@@ -97,42 +112,43 @@ else
   if live and ARGV[6] ~= '1' then redis.call('HSET', KEYS[1], 'p', r[1], 'pa', r[4]) end
 end
 redis.call('PEXPIRE', KEYS[1], math.ceil((forget - now) * 1000) + 60000)
-return {1}
+return remember({1})
 """
 
-# KEYS: code, each log to refund, [budget]. ARGV: now, digest, event, refund budget ('1'/'0').
-# A retried call finds its entries gone and changes nothing more.
+# KEYS: code, each log to refund, [budget], call. ARGV: now, digest, event, refund budget ('1'/'0').
 CANCEL = _COMMON + """
 local r = redis.call('HMGET', KEYS[1], 'd', 'p', 'pa')
-local kept, found = '', false
-for digest, exp in pairs_of(r[1]) do
-  if digest == ARGV[2] then found = true else kept = kept .. digest .. ':' .. exp .. ';' end
-end
+local kept, found = without(r[1], ARGV[2])
 if found and kept ~= '' then
-  redis.call('HSET', KEYS[1], 'd', string.sub(kept, 1, -2))
+  redis.call('HSET', KEYS[1], 'd', kept)
 elseif found and r[2] then  -- the code this one replaced comes back
   redis.call('HSET', KEYS[1], 'd', r[2], 'a', r[3])
   redis.call('HDEL', KEYS[1], 'p', 'pa')
 elseif found then
   redis.call('DEL', KEYS[1])
+elseif r[2] then  -- replaced in turn by a later issue: this code must not come back either
+  local aside, was = without(r[2], ARGV[2])
+  if was and aside == '' then
+    redis.call('HDEL', KEYS[1], 'p', 'pa')
+  elseif was then
+    redis.call('HSET', KEYS[1], 'p', aside)
+  end
 end
-local last, removed = #KEYS, false
-if ARGV[4] == '1' then last = last - 1 end
-for k = 2, last do
-  if redis.call('ZREM', KEYS[k], ARGV[3]) == 1 then removed = true end
+local last = #KEYS - 1
+if ARGV[4] == '1' then
+  if tonumber(redis.call('GET', KEYS[last]) or '0') > 0 then redis.call('DECR', KEYS[last]) end
+  last = last - 1
 end
-if ARGV[4] == '1' and (removed or (last < 2 and found)) then
-  if tonumber(redis.call('GET', KEYS[#KEYS]) or '0') > 0 then redis.call('DECR', KEYS[#KEYS]) end
-end
-return 1
+for k = 2, last do redis.call('ZREM', KEYS[k], ARGV[3]) end
+return remember(1)
 """
 
-# KEYS: code[, the client's check log]. ARGV: now, digest, max_attempts, nonce[, span, window count,
-# (max, seconds) per window]. Returns {outcome[, attempts_left]}, or {'limited', window, retry_after}.
+# KEYS: code[, the client's check log], call. ARGV: now, digest, max_attempts, nonce[, span, window
+# count, (max, seconds) per window]. Returns {outcome[, attempts_left]}, or {'limited', window, retry_after}.
 # The outcome is remembered under the call's nonce, so a call retried after a lost reply gets
 # the same answer and is not counted twice; a used code stays as a tombstone ('x' = 2).
 CHECK = _COMMON + """
-if KEYS[2] and not redis.call('ZSCORE', KEYS[2], ARGV[4]) then  -- a retried call was entered already
+if #KEYS == 3 then
   local span, refusal = tonumber(ARGV[5]), nil
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now - span))
   for w = 1, tonumber(ARGV[6]) do
@@ -147,20 +163,14 @@ if KEYS[2] and not redis.call('ZSCORE', KEYS[2], ARGV[4]) then  -- a retried cal
   end
   if refusal then
     refusal[3] = fmt(refusal[3])
-    return refusal
+    return remember(refusal)
   end
   redis.call('ZADD', KEYS[2], fmt(now), ARGV[4])
   redis.call('PEXPIRE', KEYS[2], math.ceil((span + 60) * 1000))
 end
-local r = redis.call('HMGET', KEYS[1], 'd', 'a', 'x', 'f', 'n', 'o')
-if not r[4] or tonumber(r[4]) <= now then return {'not_found'} end
-if r[5] == ARGV[4] then
-  local outcome, left = string.match(r[6], '^([^:]*):?(.*)$')
-  if left ~= '' then return {outcome, tonumber(left)} end
-  return {outcome}
-end
-if r[3] == '2' then return {'not_found'} end
-if r[3] == '1' then return {'too_many_attempts'} end
+local r = redis.call('HMGET', KEYS[1], 'd', 'a', 'x', 'f')
+if not r[4] or tonumber(r[4]) <= now or r[3] == '2' then return remember({'not_found'}) end
+if r[3] == '1' then return remember({'too_many_attempts'}) end
 local function same(a, b)  -- constant time for equal lengths: no early exit
   if #a ~= #b then return 0 end
   local diff = 0
@@ -175,16 +185,14 @@ for digest, exp in pairs_of(r[1]) do
     found = bit.bor(found, same(digest, ARGV[2]))
   end
 end
-if live == 0 then return {'expired'} end
+if live == 0 then return remember({'expired'}) end
 if found == 1 then
-  redis.call('HSET', KEYS[1], 'x', '2', 'd', '', 'n', ARGV[4], 'o', 'verified')
+  redis.call('HSET', KEYS[1], 'x', '2', 'd', '')
   redis.call('HDEL', KEYS[1], 'p', 'pa')
-  return {'verified'}
+  return remember({'verified'})
 end
 local attempts, allowed = tonumber(r[2]) + 1, tonumber(ARGV[3])
-local dead = '0'
-if attempts >= allowed then dead = '1' end
-redis.call('HSET', KEYS[1], 'a', attempts, 'n', ARGV[4], 'o', 'invalid:' .. (allowed - attempts))
-if dead == '1' then redis.call('HSET', KEYS[1], 'x', '1', 'd', '') end
-return {'invalid', allowed - attempts}
+redis.call('HSET', KEYS[1], 'a', attempts)
+if attempts >= allowed then redis.call('HSET', KEYS[1], 'x', '1', 'd', '') end
+return remember({'invalid', math.max(0, allowed - attempts)})
 """

@@ -36,6 +36,7 @@ class RedisCodes:
             args += [issue.budget.max, _stamp(issue.budget.resets_at)]
         else:
             args += ["", ""]
+        keys.append(_call(issue.code_key, "issue", issue.event))
         reply = self._run_keys(code_scripts.ISSUE, [_tagged(key) for key in keys], now, *args)
         if reply[0] == 1:
             return IssueResult(True)
@@ -48,6 +49,7 @@ class RedisCodes:
         if budget:
             assert issue.budget is not None
             keys.append(issue.budget.key)
+        keys.append(_call(issue.code_key, "cancel", issue.event))
         self._run_keys(code_scripts.CANCEL, [_tagged(key) for key in keys], self.clock(), issue.digest, issue.event,
                        "1" if budget else "0")
 
@@ -59,10 +61,16 @@ class RedisCodes:
             args += [_stamp(log.span), len(log.windows)]
             for window in log.windows:
                 args += [window.max, _stamp(window.seconds)]
+        keys.append(_tagged(_call(code_key, "check", nonce)))
         reply = self._run_keys(code_scripts.CHECK, keys, self.clock(), *args)
         if reply[0] == "limited":
             return CheckResult("limited", window=float(reply[1]), retry_after=float(reply[2]))
         return CheckResult(reply[0], int(reply[1]) if len(reply) > 1 else None)
+
+
+def _call(code_key: str, kind: str, call_id: str) -> str:
+    """The key a script keeps its answer under for a retry of the same call."""
+    return f"{code_key.partition(':')[0]}:call:{kind}:{call_id}"
 
 
 def _tagged(key: str) -> str:

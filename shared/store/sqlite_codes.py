@@ -70,8 +70,8 @@ class SqliteCodes:
                              (issue.code_key,)).fetchone()
             stored = json.loads(row[0]) if row is not None else []
             digests = [pair for pair in stored if pair[0] != issue.digest]
-            if len(digests) == len(stored):
-                pass  # the record no longer holds this issue's code
+            if len(digests) == len(stored):  # replaced in turn by a later issue: it must not come back either
+                _drop_aside(db, issue)
             elif digests:
                 db.execute("UPDATE verify_codes SET digests = ? WHERE key = ?", (json.dumps(digests), issue.code_key))
             elif row[1] is not None:  # the code this one replaced comes back
@@ -112,7 +112,18 @@ class SqliteCodes:
                            (attempts, code_key))
             else:
                 db.execute("UPDATE verify_codes SET attempts = ? WHERE key = ?", (attempts, code_key))
-            return CheckResult("invalid", attempts_left=max_attempts - attempts)
+            return CheckResult("invalid", attempts_left=max(0, max_attempts - attempts))
+
+
+def _drop_aside(db: sqlite3.Connection, issue: CodeIssue) -> None:
+    row = db.execute("SELECT prev_digests FROM verify_codes WHERE key = ?", (issue.code_key,)).fetchone()
+    if row is None or row[0] is None:
+        return
+    aside = json.loads(row[0])
+    kept = [pair for pair in aside if pair[0] != issue.digest]
+    if len(kept) < len(aside):
+        db.execute("UPDATE verify_codes SET prev_digests = ? WHERE key = ?",
+                   (json.dumps(kept) if kept else None, issue.code_key))
 
 
 def matches(digest: str, live: list[str]) -> bool:

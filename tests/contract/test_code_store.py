@@ -273,3 +273,65 @@ def test_a_retried_check_is_entered_into_its_log_once(redis_url, open_stores, mo
     issue_now(store)
     outcomes = [store.check_code(CODE_KEY, "e" * 64, max_attempts=9, log=checks_log()).outcome for _ in range(3)]
     assert outcomes == ["invalid"] * 3  # each entered once, so the third still fits in the window of 3
+
+
+def test_a_resend_replaced_in_turn_never_comes_back_after_its_failed_send(store, clock):
+    logs = (phone_log(cooldown=0.0),)
+    issue_now(store, "a" * 64, logs=logs)
+    b, _ = issue_now(store, "b" * 64, logs=logs)
+    c, _ = issue_now(store, "c" * 64, logs=logs)
+    store.cancel_code(b, refund=frozenset({"phone"}))  # b's send failed
+    store.cancel_code(c, refund=frozenset({"phone"}))  # and so did c's
+    assert check(store, "b" * 64).outcome == "not_found"  # b was never delivered: it must not work
+
+
+def remembering(store, monkeypatch):
+    """Record each script call, so a test can send one of them again later, as redis-py would."""
+    calls = []
+    run = store._run_keys
+
+    def record(*args, **kwargs):
+        calls.append((args, kwargs))
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(store, "_run_keys", record)
+    return calls, run
+
+
+@pytest.mark.redis
+def test_a_check_retried_after_other_calls_still_answers_as_its_first_run(redis_url, open_stores, monkeypatch):
+    store = open_stores(redis_url)[0]
+    calls, run = remembering(store, monkeypatch)
+    issue_now(store)
+    lost = check(store, "e" * 64)  # its reply "was lost"
+    args, kwargs = calls[-1]
+    assert check(store, "f" * 64).attempts_left == 3  # another client's check in between
+    again = run(*args, **kwargs)
+    assert (again[0], again[1], lost.attempts_left) == ("invalid", 4, 4)
+    assert check(store, "e" * 64).attempts_left == 2  # three checks counted, not four
+
+
+@pytest.mark.redis
+def test_a_not_found_check_retried_after_an_issue_does_not_count_against_the_new_code(
+        redis_url, open_stores, monkeypatch):
+    store = open_stores(redis_url)[0]
+    calls, run = remembering(store, monkeypatch)
+    assert check(store, "e" * 64, max_attempts=1).outcome == "not_found"
+    args, kwargs = calls[-1]
+    issue_now(store)
+    assert run(*args, **kwargs) == ["not_found"]
+    assert check(store, max_attempts=1).outcome == "verified"
+
+
+@pytest.mark.redis
+def test_a_cancel_retried_later_changes_nothing_more(redis_url, open_stores, monkeypatch, clock):
+    store = open_stores(redis_url)[0]
+    calls, run = remembering(store, monkeypatch)
+    budget = Budget(f"{POLICY}:budget:1", 1, store.clock() + 1000.0)
+    issue_now(store, "a" * 64, budget=budget)
+    clock.advance(70.0)
+    request, _ = issue_now(store, "a" * 64, budget=Budget(f"{POLICY}:budget:2", 5, store.clock() + 1000.0))
+    store.cancel_code(request, refund=frozenset({"phone", "ip", "budget"}))  # the same code drawn again, failed
+    args, kwargs = calls[-1]
+    run(*args, **kwargs)
+    assert check(store, "a" * 64).outcome == "verified"  # the delivered code survived the retried cancel
