@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from shared.errors import SmsError
 from shared.fc_http import HttpRequest, HttpResponse, error_response
 from shared.runtime import app_for
+from shared.settings import Settings
 
 
 class IssueBody(BaseModel):
@@ -31,14 +32,26 @@ def post_codes(request: HttpRequest) -> HttpResponse:
     app = app_for(request.context)
     body = request.json(IssueBody, max_bytes=4096)
     policy = app.getElement(app.settings.verify_policy)
-    return HttpResponse(200, policy.sendCode(body.phone, body.purpose, clientIp=request.source_ip or None))
+    return HttpResponse(200, policy.sendCode(body.phone, body.purpose, clientIp=client_ip(request, app.settings)))
 
 
 def post_verify(request: HttpRequest) -> HttpResponse:
     app = app_for(request.context)
     body = request.json(CheckBody, max_bytes=4096)
     policy = app.getElement(app.settings.verify_policy)
-    return HttpResponse(200, policy.checkCode(body.phone, body.purpose, body.code, clientIp=request.source_ip or None))
+    return HttpResponse(200, policy.checkCode(body.phone, body.purpose, body.code,
+                                              clientIp=client_ip(request, app.settings)))
+
+
+def client_ip(request: HttpRequest, settings: Settings) -> str | None:
+    """The address the per-IP limits count: FC's ``sourceIp``, or, behind a proxy you run that
+    sets ``SMS_CLIENT_IP_HEADER``, that header's last entry (the one the proxy itself added:
+    entries to its left come from the client and can be forged)."""
+    if settings.client_ip_header:
+        forwarded = [part.strip() for part in (request.header(settings.client_ip_header) or "").split(",")]
+        if forwarded[-1]:
+            return forwarded[-1]
+    return request.source_ip or None
 
 
 def preflight(request: HttpRequest) -> HttpResponse:

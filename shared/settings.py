@@ -55,6 +55,7 @@ class Settings:
     verify_policy: str = "Verify.Default"
     approval_defaults: str = "Approval.Default"
     cors_origins: tuple[str, ...] = ()
+    client_ip_header: str | None = None
 
     def kms_endpoint_for_region(self) -> Endpoint:
         """``SMS_KMS_ENDPOINT``, else the region's KMS endpoint."""
@@ -97,6 +98,7 @@ class Settings:
             verify_policy=env.get("SMS_VERIFY_POLICY") or "Verify.Default",
             approval_defaults=env.get("SMS_APPROVAL_DEFAULTS") or "Approval.Default",
             cors_origins=tuple(o.strip() for o in (env.get("SMS_CORS_ORIGINS") or "").split(",") if o.strip()),
+            client_ip_header=(env.get("SMS_CLIENT_IP_HEADER") or "").strip().lower() or None,
         )
 
 

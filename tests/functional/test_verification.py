@@ -349,3 +349,14 @@ def test_checks_from_one_client_are_limited_across_numbers(configure):
     assert (refused["statusCode"], refused["json"]["error"]["limit"]) == (429, "ip_checks")
     assert int(refused["headers"]["Retry-After"]) == 600
     assert service.verify(code, ip="192.0.2.50")["json"]["verified"] is True  # the code lost no attempt
+
+
+def test_behind_a_proxy_the_limits_count_the_address_it_forwards(configure, monkeypatch):
+    monkeypatch.setenv("SMS_CLIENT_IP_HEADER", "X-Forwarded-For")
+    service = configure(perIp=[{"max": 1, "seconds": 3600}])
+    proxy = "100.64.0.1"  # every request reaches FC from the proxy
+    first = service.issue("13800138001", ip=proxy, headers={"x-forwarded-for": "203.0.113.1"})
+    second = service.issue("13800138002", ip=proxy, headers={"x-forwarded-for": "203.0.113.2"})
+    assert (first["statusCode"], second["statusCode"]) == (200, 200)  # two clients, not one proxy
+    forged = service.issue("13800138003", ip=proxy, headers={"x-forwarded-for": "198.51.100.99, 203.0.113.1"})
+    assert (forged["statusCode"], forged["json"]["error"]["limit"]) == (429, "ip")  # the left entry is ignored
