@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import InvalidParameterError
 from shared.fc_http import validate
@@ -69,25 +68,3 @@ class CloudEvent(BaseModel):
     subject: str | None = None
     time: str | None = None
     datacontenttype: str | None = None
-
-
-@dataclass
-class Delivered:
-    """One item of a delivery: its envelope, or why it could not be read."""
-
-    index: int
-    event: CloudEvent | None
-    error: str | None = None
-
-
-def cloud_events(data: Any) -> list[Delivered]:
-    """One CloudEvent, or a JSON array of them (EventBridge batch mode), each validated on its own."""
-    items = data if isinstance(data, list) else [data]
-    delivered = []
-    for index, item in enumerate(items):
-        try:
-            delivered.append(Delivered(index, CloudEvent.model_validate(item)))
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(event)'}: {e['msg']}" for e in exc.errors())
-            delivered.append(Delivered(index, None, problems))
-    return delivered

@@ -16,7 +16,7 @@ from emulator.fc.events import (
     timer_event,
 )
 from shared.credentials import Credentials
-from shared.fc_events import cloud_events, timer_options
+from shared.fc_events import CloudEvent, timer_options
 from shared.fc_http import parse_event
 
 NOW = datetime(2026, 11, 24, 3, 20, 0, 250000, tzinfo=timezone.utc)
@@ -98,8 +98,8 @@ def test_cloud_event_envelope_has_eventbridge_extensions_and_parses():
         "aliyunpublishtime": "2026-11-24T03:20:00.250Z", "aliyuneventbusname": "sms-fc-workflow",
         "aliyunregionid": "cn-hangzhou", "aliyunpublishaddr": "127.0.0.1",
     }
-    [delivered] = cloud_events(json.loads(json.dumps(envelope)))
-    assert delivered.error is None and delivered.event.id == "e-1"
+    delivered = CloudEvent.model_validate(json.loads(json.dumps(envelope)))
+    assert (delivered.id, delivered.model_extra["aliyuneventbusname"]) == ("e-1", "sms-fc-workflow")
 
 
 def test_cloud_event_fills_an_id_and_refuses_what_eventbridge_refuses():
