@@ -230,3 +230,8 @@ def dump(value: dict[str, Any] | None) -> str | None:
 
 def load(text: str | None) -> dict[str, Any] | None:
     return None if text is None else json.loads(text)
+
+
+def stamp(seconds: float) -> str:
+    """Seconds as text that Lua's ``tonumber`` reads back exactly (the Redis scripts' timestamps)."""
+    return repr(float(seconds))

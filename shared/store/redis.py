@@ -33,6 +33,7 @@ from shared.store.base import (
     dump,
     load,
     new_token,
+    stamp,
 )
 from shared.store.redis_codes import RedisCodes
 
@@ -70,7 +71,7 @@ class RedisStore(RedisCodes, Store):
         check_seconds(ttl=ttl, lease=lease)
         now = self.clock()
         token = new_token()
-        lease_until, expires_at = _stamp(now + lease), _stamp(now + max(ttl, lease))
+        lease_until, expires_at = stamp(now + lease), stamp(now + max(ttl, lease))
         reply = self._run(scripts.CLAIM, IDEMPOTENCY + key, now, fingerprint, token, lease_until, expires_at)
         status, holder, response, progress, held_until = [*reply, None, None, None, None][:5]
         return Claim(
@@ -85,7 +86,7 @@ class RedisStore(RedisCodes, Store):
         check_seconds(ttl=ttl)
         text = dump(response)
         now = self.clock()
-        return self._run(scripts.COMPLETE, IDEMPOTENCY + key, now, token, text, _stamp(now + ttl)) == 1
+        return self._run(scripts.COMPLETE, IDEMPOTENCY + key, now, token, text, stamp(now + ttl)) == 1
 
     def release(self, key: str, token: str, *, progress: dict[str, Any] | None = None) -> bool:
         text = dump(progress) or ""
@@ -95,7 +96,7 @@ class RedisStore(RedisCodes, Store):
         check_seconds(lease=lease)
         text = dump(progress)
         now = self.clock()
-        lease_until = _stamp(now + lease) if lease is not None else ""
+        lease_until = stamp(now + lease) if lease is not None else ""
         return self._run(scripts.SAVE_PROGRESS, IDEMPOTENCY + key, now, token, text, lease_until) == 1
 
     # -- connection ----------------------------------------------------------------------
@@ -119,11 +120,6 @@ class RedisStore(RedisCodes, Store):
         if script is None:
             script = self._scripts[source] = self._client.register_script(source)
         try:
-            return script(keys=[self.prefix + key for key in keys], args=[_stamp(now), *args])
+            return script(keys=[self.prefix + key for key in keys], args=[stamp(now), *args])
         except redis.RedisError as error:
             raise StoreUnavailableError(f"Redis store failed: {type(error).__name__}: {error}") from error
-
-
-def _stamp(seconds: float) -> str:
-    """Epoch seconds as Lua reads them back exactly."""
-    return repr(float(seconds))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from shared.store import code_scripts
-from shared.store.base import CheckResult, CodeIssue, IssueResult, SendLog
+from shared.store.base import CheckResult, CodeIssue, IssueResult, SendLog, stamp
 
 CODES = "verify:"
 
@@ -24,16 +24,16 @@ class RedisCodes:
 
     def issue_code(self, issue: CodeIssue) -> IssueResult:
         now = self.clock()
-        args: list[Any] = [issue.digest, _stamp(issue.expires_at), _stamp(issue.forget_at), issue.event,
+        args: list[Any] = [issue.digest, stamp(issue.expires_at), stamp(issue.forget_at), issue.event,
                            "1" if issue.keep_previous else "0", len(issue.logs)]
         for log in issue.logs:
-            args += [log.name, _stamp(log.cooldown), _stamp(log.span), len(log.windows)]
+            args += [log.name, stamp(log.cooldown), stamp(log.span), len(log.windows)]
             for window in log.windows:
-                args += [window.max, _stamp(window.seconds)]
+                args += [window.max, stamp(window.seconds)]
         keys = [issue.code_key, *(log.key for log in issue.logs)]
         if issue.budget is not None:
             keys.append(issue.budget.key)
-            args += [issue.budget.max, _stamp(issue.budget.resets_at)]
+            args += [issue.budget.max, stamp(issue.budget.resets_at)]
         else:
             args += ["", ""]
         keys.append(_call(issue.code_key, "issue", issue.event))
@@ -58,9 +58,9 @@ class RedisCodes:
         keys, args = [_tagged(code_key)], [digest, max_attempts, nonce]
         if log is not None:
             keys.append(_tagged(log.key))
-            args += [_stamp(log.span), len(log.windows)]
+            args += [stamp(log.span), len(log.windows)]
             for window in log.windows:
-                args += [window.max, _stamp(window.seconds)]
+                args += [window.max, stamp(window.seconds)]
         keys.append(_tagged(_call(code_key, "check", nonce)))
         reply = self._run_keys(code_scripts.CHECK, keys, self.clock(), *args)
         if reply[0] == "limited":
@@ -77,7 +77,3 @@ def _tagged(key: str) -> str:
     """``Verify.Default:code:…`` → ``verify:{Verify.Default}:code:…``."""
     policy, _, rest = key.partition(":")
     return f"{CODES}{{{policy}}}:{rest}"
-
-
-def _stamp(seconds: float) -> str:
-    return repr(float(seconds))

@@ -71,7 +71,7 @@ class SqliteCodes:
             stored = json.loads(row[0]) if row is not None else []
             digests = [pair for pair in stored if pair[0] != issue.digest]
             if len(digests) == len(stored):  # replaced in turn by a later issue: it must not come back either
-                _drop_aside(db, issue)
+                _drop_aside(db, issue, row[1] if row is not None else None)
             elif digests:
                 db.execute("UPDATE verify_codes SET digests = ? WHERE key = ?", (json.dumps(digests), issue.code_key))
             elif row[1] is not None:  # the code this one replaced comes back
@@ -115,11 +115,10 @@ class SqliteCodes:
             return CheckResult("invalid", attempts_left=max(0, max_attempts - attempts))
 
 
-def _drop_aside(db: sqlite3.Connection, issue: CodeIssue) -> None:
-    row = db.execute("SELECT prev_digests FROM verify_codes WHERE key = ?", (issue.code_key,)).fetchone()
-    if row is None or row[0] is None:
+def _drop_aside(db: sqlite3.Connection, issue: CodeIssue, set_aside: str | None) -> None:
+    if set_aside is None:
         return
-    aside = json.loads(row[0])
+    aside = json.loads(set_aside)
     kept = [pair for pair in aside if pair[0] != issue.digest]
     if len(kept) < len(aside):
         db.execute("UPDATE verify_codes SET prev_digests = ? WHERE key = ?",
@@ -138,26 +137,32 @@ def _refusal(db: sqlite3.Connection, issue: CodeIssue, now: float) -> IssueResul
     """The refusal that frees up last (one Retry-After is then enough), or None."""
     refusals: list[IssueResult] = []
     for log in issue.logs:
-        times = [row[0] for row in db.execute(
-            "SELECT at FROM verify_log WHERE log = ? AND at > ? ORDER BY at", (log.key, now - log.span))]
-        refusals += log_refusals(log, times, now)
+        refusals += log_refusals(log, _times(db, log, now), now)
     if issue.budget is not None:
         row = db.execute("SELECT used FROM verify_budget WHERE key = ?", (issue.budget.key,)).fetchone()
         if row is not None and row[0] >= issue.budget.max:
             refusals.append(IssueResult(False, "budget", None, issue.budget.resets_at - now))
-    return max(refusals, key=lambda refusal: refusal.retry_after or 0.0, default=None)
+    return _last_to_free(refusals)
 
 
 def _enter(db: sqlite3.Connection, log: SendLog, event: str, now: float) -> IssueResult | None:
     """Enter ``event`` into ``log`` unless its windows refuse; the refusal otherwise."""
     db.execute("DELETE FROM verify_log WHERE log = ? AND forget_at <= ?", (log.key, now))
-    times = [row[0] for row in db.execute(
-        "SELECT at FROM verify_log WHERE log = ? AND at > ? ORDER BY at", (log.key, now - log.span))]
-    refused = max(log_refusals(log, times, now), key=lambda r: r.retry_after or 0.0, default=None)
+    refused = _last_to_free(log_refusals(log, _times(db, log, now), now))
     if refused is None:
         db.execute("INSERT INTO verify_log (log, event, at, forget_at) VALUES (?, ?, ?, ?)",
                    (log.key, event, now, now + log.span))
     return refused
+
+
+def _times(db: sqlite3.Connection, log: SendLog, now: float) -> list[float]:
+    """When ``log``'s entries that still matter were made, oldest first."""
+    rows = db.execute("SELECT at FROM verify_log WHERE log = ? AND at > ? ORDER BY at", (log.key, now - log.span))
+    return [row[0] for row in rows]
+
+
+def _last_to_free(refusals: list[IssueResult]) -> IssueResult | None:
+    return max(refusals, key=lambda refusal: refusal.retry_after or 0.0, default=None)
 
 
 def log_refusals(log: SendLog, times: list[float], now: float) -> list[IssueResult]:

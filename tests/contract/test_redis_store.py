@@ -98,10 +98,10 @@ def test_scripts_survive_a_script_flush(store, raw):
 
 def test_a_retried_claim_or_completion_recognises_itself(store, clock):
     from shared.store import scripts
-    from shared.store.redis import _stamp
+    from shared.store.base import stamp
 
     now = clock()
-    args = ("fp", "token-1", _stamp(now + LEASE), _stamp(now + TTL))
+    args = ("fp", "token-1", stamp(now + LEASE), stamp(now + TTL))
     assert store._run(scripts.CLAIM, "idem:k", now, *args)[:2] == ["claimed", "token-1"]
     assert store._run(scripts.CLAIM, "idem:k", now, *args)[:2] == ["claimed", "token-1"]  # the resend
     assert store.claim("k", "fp", ttl=TTL, lease=LEASE).status == "in_progress"
