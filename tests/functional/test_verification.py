@@ -98,12 +98,15 @@ def test_a_resend_inside_the_cooldown_is_a_429_with_retry_after(service):
 
 def test_a_new_code_replaces_the_previous_one(service):
     service.issue()
-    old = service.last_code()
-    service.clocks.advance(60)
-    service.issue()
-    new = service.last_code()
-    if old != new:
-        assert service.verify(old)["json"]["reason"] == "invalid"
+    old = new = service.last_code()
+    for _ in range(3):  # a resend draws the same 6 digits one time in a million: draw again then
+        service.clocks.advance(60)
+        service.issue()
+        new = service.last_code()
+        if new != old:
+            break
+    assert new != old
+    assert service.verify(old)["json"]["reason"] == "invalid"
     assert service.verify(new)["json"]["verified"] is True
 
 
@@ -243,8 +246,6 @@ def test_racing_verifies_of_one_code_get_one_success(service):
 
 
 def test_racing_issues_to_one_number_send_one_sms(service):
-    results = []
-
     def issue(_):
         try:
             return service.policy.sendCode(PHONE, "login", clientIp="198.51.100.7")
