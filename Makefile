@@ -47,7 +47,7 @@ lock: install
 
 ## Run the config check against $$SMS_* (the emulator or real Aliyun) and print the report.
 check: install
-	$(PY) -m shared.config_check
+	$(PY) -m shared.checks.config_check
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

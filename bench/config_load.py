@@ -15,7 +15,7 @@ STS = ("STS.TestKeyId00000000000000001", "TestStsSecret00000000000000000001",
 
 def _app(endpoint: str) -> Any:
     from shared import App
-    from shared.credentials import Credentials
+    from shared.aliyun.credentials import Credentials
     from shared.settings import Endpoint, Settings
 
     settings = Settings(
@@ -33,7 +33,7 @@ def _requests(endpoint: str) -> int:
 
 
 def _cold_loads(endpoint: str) -> tuple[list[float], int]:
-    from shared import sdk_clients
+    from shared.aliyun import clients as sdk_clients
 
     times, before = [], _requests(endpoint)
     for _ in range(ROUNDS):

@@ -114,7 +114,7 @@ def _run(script: str, endpoint: str, phone: str, warm_rounds: int) -> dict[str, 
 
 
 def run() -> list[Figure]:
-    from shared.api_keys import hash_key
+    from shared.fc.api_keys import hash_key
 
     with emulator_process() as endpoint:
         keys = json.dumps({"keys": [{"id": "bench", "sha256": hash_key(API_KEY)}]})

@@ -18,9 +18,9 @@ from shared.errors import (
 )
 
 if TYPE_CHECKING:
-    from shared.app import App
-    from shared.element import Element
-    from shared.registry import register_type
+    from shared.elements.app import App
+    from shared.elements.element import Element
+    from shared.elements.registry import register_type
 
 __all__ = [
     "App",
@@ -35,7 +35,11 @@ __all__ = [
     "register_type",
 ]
 
-_LAZY = {"App": "shared.app", "Element": "shared.element", "register_type": "shared.registry"}
+_LAZY = {
+    "App": "shared.elements.app",
+    "Element": "shared.elements.element",
+    "register_type": "shared.elements.registry",
+}
 
 
 def __getattr__(name: str) -> Any:

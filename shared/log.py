@@ -5,7 +5,7 @@ third as much. Lines go to whatever ``sys.stdout`` is at the time (FC collects s
 ``SMS_LOG_LEVEL`` (DEBUG, INFO, WARNING, ERROR; default INFO) sets the threshold.
 
 Callers pass only safe fields: masked phones, counts, codes. Values of template parameters,
-verification codes and secrets never reach a log call (see ``shared.phones.mask_phone``).
+verification codes and secrets never reach a log call (see ``shared.sms.phones.mask_phone``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Why processes and not imports into the runtime's own process: the four functions have
 different environments (``s.yaml`` gives each its own ``SMS_*``), ``os.environ`` is one per
-process, and ``shared`` keeps one App per process (``shared.runtime``) built from the
+process, and ``shared`` keeps one App per process (``shared.elements.runtime``) built from the
 environment of the first call. In one process the second function would run with the first
 one's settings. A process per instance is what FC does: its own environment, module globals
 that stay warm between requests, one request at a time (FC 3.0 built-in runtimes), more

@@ -65,7 +65,7 @@ def walkthrough(emulator: str, stack: LocalStack, *, python: str, elements: Path
     key_id, secret = access_key
     section("Invoke a function through the emulator's FC API with the fc2 SDK:", "config_check", [
         f"ALIBABA_CLOUD_ACCESS_KEY_ID={key_id} ALIBABA_CLOUD_ACCESS_KEY_SECRET={secret} \\",
-        f"  {python} -m shared.cli invoke config_check --event events/timer_config_check.json --endpoint {emulator}",
+        f"  {python} -m tools.cli invoke config_check --event events/timer_config_check.json --endpoint {emulator}",
     ])
     section("Send a message from Python (the library, no function):", None, [
         f"SMS_DYSMS_ENDPOINT={emulator} {python} -c 'from shared import App; print(App.from_env()"

@@ -1,6 +1,6 @@
 """approval_notify (EventBridge rule target, MNS queue trigger, async invoke): SMS to approvers or CC recipients."""
 
-from shared.approvals import handle
+from shared.approvals.notifications import handle
 
 
 def handler(event, context):

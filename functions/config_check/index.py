@@ -1,6 +1,6 @@
 """config_check (timer trigger, also on demand): validate every element, secret, signature and template."""
 
-from shared.config_check import handle
+from shared.checks.config_check import handle
 
 
 def handler(event, context):

@@ -1,7 +1,7 @@
 """send_sms (HTTP trigger): ``POST /messages`` for trusted callers with an API key."""
 
-from shared.fc_http import serve
-from shared.messages_api import ROUTES
+from shared.fc.http import serve
+from shared.fc.messages import ROUTES
 
 
 def handler(event, context):

@@ -1,7 +1,7 @@
 """verification (HTTP trigger): ``POST /codes`` and ``POST /codes/verify``, called by browsers."""
 
-from shared.codes_api import ROUTES
-from shared.fc_http import serve
+from shared.fc.codes import ROUTES
+from shared.fc.http import serve
 
 
 def handler(event, context):

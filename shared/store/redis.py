@@ -2,7 +2,7 @@
 
 Each operation is a single ``EVALSHA`` round trip (redis-py loads a script once per server on
 ``NOSCRIPT``). Decisions use the caller's clock, passed in as ``now``; key expiry only
-collects garbage (see ``shared.store.scripts``). Connection errors are retried twice with a
+collects garbage (see ``shared.store.redis_claim_scripts``). Connection errors are retried twice with a
 short backoff; a retried script recognises its own token, so a claim or completion whose
 answer was lost is not applied twice against the caller.
 """
@@ -19,7 +19,7 @@ import redis
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
-from shared.store import scripts
+from shared.store import redis_claim_scripts as scripts
 from shared.store.base import (
     CLAIMED,
     DONE,

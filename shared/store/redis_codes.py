@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from shared.store import code_scripts
+from shared.store import redis_code_scripts as code_scripts
 from shared.store.base import CheckResult, CodeIssue, IssueResult, SendLog, stamp
 
 CODES = "verify:"

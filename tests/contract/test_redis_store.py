@@ -97,7 +97,7 @@ def test_scripts_survive_a_script_flush(store, raw):
 
 
 def test_a_retried_claim_or_completion_recognises_itself(store, clock):
-    from shared.store import scripts
+    from shared.store import redis_claim_scripts as scripts
     from shared.store.base import stamp
 
     now = clock()

@@ -9,7 +9,7 @@ import pytest
 from fc_support import fc_context, load_event, write
 
 from functions.approval_notify.index import handler
-from shared import runtime
+from shared.elements import runtime
 
 APPROVER_TEMPLATE = "SMS_100000003"  # ${userNick}发起的${processTitle}需要您审批，请及时处理。
 CC_TEMPLATE = "SMS_100000006"

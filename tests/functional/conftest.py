@@ -5,8 +5,9 @@ import pytest
 from fc_support import DIRECTORY, FULL_KEY, LIMITED_KEY, write
 from functional_support import SIGN
 
-from shared import App, runtime
-from shared.api_keys import hash_key
+from shared import App
+from shared.elements import runtime
+from shared.fc.api_keys import hash_key
 from shared.settings import Endpoint, Settings
 
 

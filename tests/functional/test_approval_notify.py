@@ -17,12 +17,12 @@ from approval_support import (
 )
 from approval_support import CC_TEMPLATE_SEED as CC_SEED
 
-from shared import runtime
-from shared.approval_events import read_item
-from shared.approval_progress import Progress
-from shared.approvals import TTL_SECONDS, record_key
+from shared.approvals.events import read_item
+from shared.approvals.notifications import TTL_SECONDS, record_key
+from shared.approvals.progress import Progress
+from shared.elements import runtime
 from shared.errors import RedeliverError
-from shared.idempotency import fingerprint
+from shared.idempotency.keys import fingerprint
 
 THREE = {"13800138001", "13800138002", "13800138005"}  # u1, u2, u5 named as members
 
@@ -186,7 +186,7 @@ def test_saving_progress_never_extends_the_lease_past_the_invocation(approvals, 
     from clock_support import FakeClock
     from fc_support import fc_context
 
-    from shared.approvals import notify_approval
+    from shared.approvals.notifications import notify_approval
     from shared.store import open_store
 
     app = runtime.app_for(fc_context(function="approval_notify"))

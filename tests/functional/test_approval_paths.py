@@ -20,8 +20,8 @@ from approval_support import (
 from fc_support import fc_context, load_event
 from functional_support import log_lines
 
-from shared import runtime
-from shared.config_check import run_check
+from shared.checks.config_check import run_check
+from shared.elements import runtime
 from shared.errors import RedeliverError
 
 

@@ -7,8 +7,8 @@ from fc_support import fc_context, load_event
 from functional_support import log_lines
 
 from shared import App
-from shared.config_check import run_check
-from shared.element import Element, TemplateNeed
+from shared.checks.config_check import run_check
+from shared.elements.element import Element, TemplateNeed
 from shared.settings import Endpoint, Settings
 
 SIGN = "阿里云短信测试"
@@ -145,7 +145,7 @@ def test_one_log_line_per_finding_and_a_summary(check, emulator, capsys):
 
 def test_handler_runs_on_the_timer_event(check, emulator, monkeypatch):
     from functions.config_check.index import handler
-    from shared import runtime
+    from shared.elements import runtime
 
     sms(check.root, "Default", emulator.access_key_id, emulator.access_key_secret)
     monkeypatch.setenv("SMS_ELEMENTS_SOURCE", str(check.root))
@@ -173,7 +173,7 @@ def oss_env(monkeypatch, emulator):
 
 def test_oss_elements_with_a_missing_kms_secret_and_the_report_written_to_oss(emulator, monkeypatch):
     from functions.config_check.index import handler
-    from shared import runtime
+    from shared.elements import runtime
 
     oss_env(monkeypatch, emulator)
     emulator.oss_put("sms-fc-elements", "elements/SMS/Lost/e.json",
@@ -194,7 +194,7 @@ def test_oss_elements_with_a_missing_kms_secret_and_the_report_written_to_oss(em
 
 
 def test_make_check_runs_by_hand_and_exits_1_on_errors(emulator, monkeypatch, capsys):
-    from shared.config_check import main
+    from shared.checks.config_check import main
 
     oss_env(monkeypatch, emulator)
     assert main([]) == 0

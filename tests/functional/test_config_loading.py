@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from shared import App, ConfigError, ConfigUnavailableError
-from shared.credentials import Credentials
+from shared.aliyun.credentials import Credentials
 from shared.settings import Endpoint, Settings
 
 BUCKET = "sms-fc-elements"

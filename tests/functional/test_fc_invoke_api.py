@@ -8,7 +8,7 @@ import pytest
 import requests
 from fc_runtime_support import fake_stack
 
-from shared import cli
+from tools import cli
 
 WAIT = 60
 
@@ -158,7 +158,7 @@ def test_the_cli_says_in_one_line_when_the_endpoint_does_not_answer(closed_port,
     monkeypatch.setattr("fc2.client.retries", 0)  # the SDK's own backoff would take ~30 s to give up
     assert cli.main(["invoke", "echo", "--event", str(event), "--endpoint", closed_port]) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"shared.cli: cannot reach {closed_port}: ConnectionError") and "Traceback" not in err
+    assert err.startswith(f"tools.cli: cannot reach {closed_port}: ConnectionError") and "Traceback" not in err
 
 
 @pytest.fixture

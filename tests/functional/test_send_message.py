@@ -4,8 +4,8 @@ import pytest
 from functional_support import NOTIFY_TEMPLATE, SIGN, VERIFY_TEMPLATE, log_lines
 
 from shared import SmsError
-from shared.credentials import Credentials
-from shared.dysms import get_client
+from shared.aliyun.credentials import Credentials
+from shared.aliyun.dysms import get_client
 
 PHONE = "13800138000"
 

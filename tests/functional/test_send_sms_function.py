@@ -7,7 +7,7 @@ from fc_support import FULL_KEY, LIMITED_KEY, PHONE, auth, body, http_event, inv
 from functional_support import log_lines
 
 from functions.send_sms.index import handler
-from shared.api_keys import hash_key
+from shared.fc.api_keys import hash_key
 
 
 def test_sends_to_a_phone_list(service):
@@ -142,7 +142,7 @@ def test_every_log_line_carries_the_request_id(service, capsys):
 def test_notify_is_the_same_path_as_a_library_call(service, monkeypatch):
     from fc_support import STS
 
-    from shared.notify import notify
+    from shared.sms.notify import notify
 
     # outside FC, credentials come from the environment
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", STS[0])

@@ -4,9 +4,9 @@ import pytest
 from fc_support import FULL_KEY, LIMITED_KEY, auth, body, http_event, invoke
 
 from functions.send_sms.index import handler
-from shared import runtime
-from shared.idempotency import fingerprint
-from shared.messages_api import SendBody
+from shared.elements import runtime
+from shared.fc.messages import SendBody
+from shared.idempotency.keys import fingerprint
 
 
 @pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])

@@ -8,8 +8,9 @@ import pytest
 from race_support import race
 from verify_support import OTHER_PHONE, PHONE, TOKEN_KEY, Clocks, Verification, secrets_json, write_elements
 
-from shared import log, runtime
-from shared.verify_tokens import InvalidTokenError, check_token
+from shared import log
+from shared.elements import runtime
+from shared.verify.tokens import InvalidTokenError, check_token
 
 STORES = [pytest.param("sqlite", id="sqlite"), pytest.param("redis", id="redis", marks=pytest.mark.redis)]
 
@@ -305,7 +306,7 @@ def dump_store(store, url):
 
 
 def test_the_config_check_checks_the_policy_template(configure):
-    from shared.config_check import run_check
+    from shared.checks.config_check import run_check
 
     good = run_check(configure().app)
     assert [f for f in good.findings if f.element == "Verify.Default"] == []

@@ -8,7 +8,7 @@ from pathlib import Path
 from clock_support import FakeClock
 from fc_support import fc_context, http_event, invoke, write
 
-from shared import runtime
+from shared.elements import runtime
 from shared.store import open_store
 
 CODE_TEMPLATE = "SMS_100000001"  # the emulator's default seed: 您的验证码为${code}，5分钟内有效。

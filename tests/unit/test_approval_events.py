@@ -7,9 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from shared.approval_events import ApprovalEvent, Unreadable, read_deliveries
-from shared.approval_progress import FAILED, RETRY, UNCERTAIN, Progress, verdict_of
-from shared.approvals import clip, lease_seconds, record_key
+from shared.approvals.events import ApprovalEvent, Unreadable, read_deliveries
+from shared.approvals.notifications import clip, lease_seconds, record_key
+from shared.approvals.progress import FAILED, RETRY, UNCERTAIN, Progress, verdict_of
 from shared.errors import (
     ConfigUnavailableError,
     InvalidParameterError,

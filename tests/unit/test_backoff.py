@@ -1,6 +1,6 @@
 import pytest
 
-from shared.dysms import backoff_seconds
+from shared.aliyun.dysms import backoff_seconds
 from shared.settings import Settings
 
 

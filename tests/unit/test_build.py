@@ -22,7 +22,7 @@ def test_every_function_is_built_with_handler_shared_and_dependencies(built):
         assert (folder / "shared" / "__init__.py").is_file()
         assert (folder / "python" / "alibabacloud_dysmsapi20170525").is_dir()
         assert (folder / "python" / "pydantic_core").is_dir()
-        assert list((folder / "shared" / "__pycache__").glob("app.cpython-310.pyc"))
+        assert list((folder / "shared" / "elements" / "__pycache__").glob("app.cpython-310.pyc"))
 
 
 def test_no_tests_emulator_or_dev_files_are_shipped(built):
@@ -33,11 +33,23 @@ def test_no_tests_emulator_or_dev_files_are_shipped(built):
     assert not list(built.glob("*/shared/**/test_*.py"))
 
 
+DEV_ONLY = ("fc2", "emulator", "tests", "tools", "pytest", "yaml", "jsonschema", "playwright")
+
+
+def test_no_shipped_module_imports_a_dev_only_package(built):
+    """A developer tool (like the fc2 invoke cli) in shared/ would ship to FC without its dependencies."""
+    for module in built.glob("*/shared/**/*.py"):
+        for line in module.read_text().splitlines():
+            words = line.split()
+            if len(words) >= 2 and words[0] in ("import", "from"):
+                assert words[1].split(".")[0] not in DEV_ONLY, f"{module}: {line.strip()}"
+
+
 def test_the_built_handler_imports_on_python310_with_only_what_was_built(built):
     for name in functions():
         folder = built / name
         code = (f"import sys; sys.path[:0] = [{str(folder)!r}, {str(folder / 'python')!r}]; "
-                "import index, shared.app, alibabacloud_dysmsapi20170525.client, alibabacloud_oss_v2, redis; "
+                "import index, shared.elements.app, alibabacloud_dysmsapi20170525.client, alibabacloud_oss_v2, redis; "
                 "assert callable(index.handler)")
         result = subprocess.run([python310(), "-I", "-c", code], capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr

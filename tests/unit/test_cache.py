@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from shared.cache import TtlCache
+from shared.config.cache import TtlCache
 
 
 class Clock:

@@ -1,7 +1,7 @@
 import pytest
 
-from shared.directory import DirectoryConfig, Recipients, StaticDirectory
-from shared.element import ElementDefinition
+from shared.elements.element import ElementDefinition
+from shared.sms.directory import DirectoryConfig, Recipients, StaticDirectory
 
 
 def directory(data):

@@ -3,9 +3,9 @@ import json
 import pytest
 
 from shared import App, ConfigError, Element, SmsError
-from shared.registry import register_type
+from shared.elements.registry import register_type
 from shared.settings import Settings
-from shared.sms_aliyun import SmsAliyun
+from shared.sms.aliyun import SmsAliyun
 
 E_JSON = {"title": "Test", "type": "SMS.Aliyun", "backendBundleEntry": "."}
 SMS_JSON = {"accessKey": "AK", "accessSecret": "SECRET-VALUE", "verifySign": "Sign"}

@@ -5,7 +5,7 @@ import pytest
 from pydantic import BaseModel
 
 from shared.errors import InvalidParameterError, ProviderError, RequestError, RequestFailedError
-from shared.fc_http import HttpRequest, HttpResponse, error_response, parse_event, render, route
+from shared.fc.http import HttpRequest, HttpResponse, error_response, parse_event, render, route
 
 
 def event(**overrides):

@@ -15,9 +15,9 @@ from emulator.fc.events import (
     http_event,
     timer_event,
 )
-from shared.credentials import Credentials
-from shared.fc_events import CloudEvent, timer_options
-from shared.fc_http import parse_event
+from shared.aliyun.credentials import Credentials
+from shared.fc.events import CloudEvent, timer_options
+from shared.fc.http import parse_event
 
 NOW = datetime(2026, 11, 24, 3, 20, 0, 250000, tzinfo=timezone.utc)
 EVENT_KEYS = {"version", "rawPath", "headers", "queryParameters", "body", "isBase64Encoded", "requestContext"}

@@ -1,7 +1,7 @@
 import pytest
 
 from shared.errors import InvalidParameterError
-from shared.phones import mask_phone, normalize_phone, normalize_phone_list
+from shared.sms.phones import mask_phone, normalize_phone, normalize_phone_list
 
 
 @pytest.mark.parametrize(

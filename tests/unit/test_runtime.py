@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from shared import runtime
+from shared.elements import runtime
 
 
 @pytest.fixture(autouse=True)

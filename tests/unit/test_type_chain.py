@@ -5,9 +5,9 @@ import json
 import pytest
 
 from shared import App, ConfigError
-from shared.loader import deep_merge
+from shared.elements.loader import deep_merge
 from shared.settings import Settings
-from shared.sms_aliyun import SmsAliyun
+from shared.sms.aliyun import SmsAliyun
 
 
 def put(root, name, e_json, sms_json=None):

@@ -2,11 +2,11 @@
 
 import pytest
 
-from shared.element import validate_file
+from shared.elements.element import validate_file
 from shared.errors import ConfigError
-from shared.verification import VerifyConfig
-from shared.verify_codes import ALPHABETS, Digester, generate_code, normalize_code
-from shared.verify_tokens import InvalidTokenError, check_token, issue_token
+from shared.verify.codes import ALPHABETS, Digester, generate_code, normalize_code
+from shared.verify.policy import VerifyConfig
+from shared.verify.tokens import InvalidTokenError, check_token, issue_token
 
 KEY = "k" * 40
 BASE = {"sms": "SMS.Default", "templateCode": "SMS_1", "hmacKey": "h" * 32, "tokenKey": "t" * 32}
@@ -91,6 +91,6 @@ def test_a_bad_policy_file_names_the_field(override, named):
     ],
 )
 def test_per_ip_limits_count_ipv6_clients_by_their_64(ip, counted_as):
-    from shared.verification import client_network
+    from shared.verify.policy import client_network
 
     assert client_network(ip) == counted_as

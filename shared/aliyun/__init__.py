@@ -1,0 +1,1 @@
+"""Talking to Aliyun: credentials, cached SDK clients and the Dysmsapi gateway."""

@@ -1,0 +1,206 @@
+"""SendSms over the official Dysmsapi SDK: client reuse, retries and error mapping.
+
+The SDK is imported only when the first message is sent, so a handler that never sends
+does not pay its ~0.4 s import.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from shared.aliyun.clients import pop_client
+from shared.aliyun.credentials import Credentials
+from shared.errors import ProviderError, RequestFailedError, SmsError
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
+
+THROTTLING_CODES = frozenset({"Throttling.User", "Throttling", "Throttling.Api"})
+
+@dataclass
+class SendOutcome:
+    """Aliyun's answer to one SendSms call and how many attempts it took."""
+
+    body: dict[str, Any]
+    attempts: int
+
+
+def get_client(credentials: Credentials, settings: Settings) -> Any:
+    """The Dysmsapi client for these credentials and endpoint, built once and reused."""
+    from alibabacloud_dysmsapi20170525.client import Client
+
+    return pop_client(Client, credentials, settings.dysms_endpoint, settings.region)
+
+
+class SmsGateway:
+    """SendSms for one AccessKey: the SDK client and runtime options are built once."""
+
+    def __init__(self, credentials: Credentials, settings: Settings) -> None:
+        from darabonba.runtime import RuntimeOptions
+
+        self.settings = settings
+        self.client = get_client(credentials, settings)
+        self.runtime = RuntimeOptions(
+            connect_timeout=settings.connect_timeout_ms,
+            read_timeout=settings.read_timeout_ms,
+            max_idle_conns=settings.send_concurrency,
+        )
+
+    def send(
+        self, *, phones: list[str], sign_name: str, template_code: str, template_param: str | None
+    ) -> SendOutcome:
+        """One SendSms call with bounded retries; raises 46002 or 46003 on failure.
+
+        Retried: a connection that failed before the request was sent, ``Throttling.User`` and
+        5xx. Not retried: a read timeout or dropped connection after the request went out
+        (SendSms is not idempotent), which raises 46003 marked ``possibly_delivered``.
+        """
+        from alibabacloud_dysmsapi20170525.models import SendSmsRequest
+
+        request = SendSmsRequest(
+            phone_numbers=",".join(phones),
+            sign_name=sign_name,
+            template_code=template_code,
+            template_param=template_param,
+        )
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = self.client.send_sms_with_options(request, self.runtime)
+            except Exception as exc:  # noqa: BLE001 - every SDK failure is classified below
+                error, retry_after_ms = classify_failure(exc)
+                if retry_after_ms is None or attempt >= self.settings.send_max_attempts:
+                    error.details["attempts"] = attempt
+                    raise error from None
+                time.sleep(backoff_seconds(attempt, self.settings, retry_after_ms))
+                continue
+            body = response.body.to_map() if response.body is not None else {}
+            if body.get("Code") != "OK":
+                raise ProviderError(
+                    f"Aliyun answered {body.get('Code')}: {body.get('Message')}",
+                    provider_code=str(body.get("Code")),
+                    request_id=body.get("RequestId"),
+                    details={"providerMessage": body.get("Message"), "attempts": attempt},
+                )
+            return SendOutcome(body=body, attempts=attempt)
+
+
+    def query_sign(self, sign_name: str) -> dict[str, Any]:
+        """QuerySmsSign: ``SignStatus`` (0 reviewing, 1 approved, 2 rejected), ``Reason``, ...; raises 46002/46003."""
+        from alibabacloud_dysmsapi20170525.models import QuerySmsSignRequest
+
+        return self._query(
+            lambda: self.client.query_sms_sign_with_options(QuerySmsSignRequest(sign_name=sign_name), self.runtime)
+        )
+
+    def query_template(self, template_code: str) -> dict[str, Any]:
+        """QuerySmsTemplate: ``TemplateStatus``, ``TemplateType``, ``TemplateContent``, ...; raises 46002/46003."""
+        from alibabacloud_dysmsapi20170525.models import QuerySmsTemplateRequest
+
+        return self._query(
+            lambda: self.client.query_sms_template_with_options(
+                QuerySmsTemplateRequest(template_code=template_code), self.runtime
+            )
+        )
+
+    def _query(self, call: Any) -> dict[str, Any]:
+        try:
+            response = call()
+        except Exception as exc:  # noqa: BLE001 - classified like a send, but never retried
+            raise classify_failure(exc)[0] from None
+        body: dict[str, Any] = response.body.to_map() if response.body is not None else {}
+        if body.get("Code") != "OK":
+            raise ProviderError(
+                f"Aliyun answered {body.get('Code')}: {body.get('Message')}",
+                provider_code=str(body.get("Code")),
+                request_id=body.get("RequestId"),
+            )
+        return body
+
+
+def classify_failure(exc: Exception) -> tuple[SmsError, int | None]:
+    """Map an SDK exception to our error, and say whether (and how soon, in ms) to retry.
+
+    Returns ``(error, None)`` when the failure must not be retried.
+    """
+    from alibabacloud_tea_openapi.exceptions import ServerException
+    from darabonba.exceptions import ResponseException, UnretryableException
+
+    if isinstance(exc, ServerException):
+        return _server_error(exc), 0
+    if isinstance(exc, ResponseException):
+        error = ProviderError(
+            f"Aliyun answered {exc.code} (HTTP {exc.status_code}): {_provider_message(exc)}",
+            provider_code=exc.code,
+            request_id=_request_id(exc),
+            details={"providerMessage": _provider_message(exc), "httpStatus": exc.status_code},
+        )
+        if exc.code in THROTTLING_CODES:
+            return error, int(getattr(exc, "retry_after", None) or 0)
+        return error, None
+    if isinstance(exc, UnretryableException) and _never_sent(exc):
+        return RequestFailedError(f"could not connect to Aliyun: {_transport_reason(exc)}"), 0
+    if isinstance(exc, UnretryableException):
+        return (
+            RequestFailedError(
+                f"no usable answer from Aliyun, the message may have been delivered: {_transport_reason(exc)}",
+                possibly_delivered=True,
+            ),
+            None,
+        )
+    return RequestFailedError(f"SendSms failed: {type(exc).__name__}: {exc}"), None
+
+
+def backoff_seconds(attempt: int, settings: Settings, retry_after_ms: int = 0) -> float:
+    """Exponential backoff with jitter, at least ``retry_after_ms``, at most the configured cap."""
+    ceiling = min(settings.retry_max_delay_ms, settings.retry_base_delay_ms * 2 ** (attempt - 1))
+    delay_ms = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
+    return min(max(delay_ms, retry_after_ms), settings.retry_max_delay_ms) / 1000
+
+
+def _server_error(exc: Any) -> SmsError:
+    return RequestFailedError(
+        f"Aliyun failed with HTTP {exc.status_code} {exc.code}",
+        provider_code=exc.code,
+        request_id=_request_id(exc),
+        details={"httpStatus": exc.status_code},
+    )
+
+
+def _never_sent(exc: Any) -> bool:
+    """True when the connection failed before any byte of the request went out."""
+    import requests
+    import urllib3
+
+    cause = getattr(getattr(exc, "inner_exception", None), "__context__", None)
+    if isinstance(cause, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(cause, requests.exceptions.ConnectionError) and cause.args:
+        reason = getattr(cause.args[0], "reason", None)
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
+
+
+def _transport_reason(exc: Any) -> str:
+    inner = getattr(exc, "inner_exception", None)
+    cause = getattr(inner, "__context__", None) or inner or exc
+    return f"{type(cause).__name__}"
+
+
+def _provider_message(exc: Any) -> str:
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict) and data.get("Message"):
+        return str(data["Message"])
+    return str(getattr(exc, "message", "") or "")
+
+
+def _request_id(exc: Any) -> str | None:
+    data = getattr(exc, "data", None)
+    if isinstance(data, dict) and data.get("RequestId"):
+        return str(data["RequestId"])
+    value = getattr(exc, "request_id", None)
+    return None if value in (None, "None") else str(value)

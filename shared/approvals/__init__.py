@@ -1,0 +1,1 @@
+"""Approval notifications: events, their once-only delivery, progress and defaults."""

@@ -1,0 +1,1 @@
+"""The config check: every element, secret, signature and template, validated and reported."""

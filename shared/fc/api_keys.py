@@ -1,0 +1,131 @@
+"""API keys for trusted callers: hashes kept in a KMS secret, checked in constant time.
+
+The secret named by ``SMS_API_KEYS_SECRET`` holds JSON::
+
+    {"keys": [{"id": "orders-backend", "sha256": "<hex SHA-256 of the key>",
+               "elements": ["SMS.Default"], "templates": ["SMS_100000002"]}]}
+
+``elements`` and ``templates`` are optional limits; absent means any. Keys are random
+256-bit tokens, so one SHA-256 is enough (no slow hash needed); the plain key exists only
+at the caller. ``python -m shared.fc.api_keys new --id NAME`` mints one.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import secrets
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared import log
+from shared.errors import ConfigError, RequestError
+
+if TYPE_CHECKING:
+    from shared.elements.app import App
+
+def unauthorized() -> RequestError:
+    return RequestError("missing or invalid API key", status=401, headers={"WWW-Authenticate": 'Bearer realm="sms-fc"'})
+
+
+class KeyEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    elements: list[str] | None = None
+    templates: list[str] | None = None
+
+
+class KeyFile(BaseModel):
+    keys: list[KeyEntry]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The holder of a valid key: its id (safe to log) and its limits."""
+
+    key_id: str
+    elements: frozenset[str] | None
+    templates: frozenset[str] | None
+
+    def authorize(self, element: str, template: str) -> None:
+        """403 when this key may not use ``element`` or ``template``."""
+        if self.elements is not None and element not in self.elements:
+            raise RequestError(f"this API key may not use element {element}", status=403)
+        if self.templates is not None and template not in self.templates:
+            raise RequestError(f"this API key may not use template {template}", status=403)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def authenticate(app: App, authorization: str | None) -> Caller:
+    """The caller behind ``Authorization: Bearer <key>``, or a 401 that reveals nothing."""
+    scheme, _, presented = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        raise unauthorized()
+    digest = hash_key(presented.strip())
+    match = None
+    for entry in load_keys(app):  # every entry is compared, so timing does not tell which matched
+        if hmac.compare_digest(entry.sha256, digest):
+            match = entry
+    if match is None:
+        raise unauthorized()
+    return Caller(
+        match.id,
+        None if match.elements is None else frozenset(match.elements),
+        None if match.templates is None else frozenset(match.templates),
+    )
+
+
+def load_keys(app: App) -> list[KeyEntry]:
+    name = app.settings.api_keys_secret
+    if not name:
+        log.error("auth.unconfigured", hint="set SMS_API_KEYS_SECRET to the KMS secret holding the API key hashes")
+        return []
+    return _parse_keys(name, app.secrets.get(name))  # the secret's text is cached; so is its parse
+
+
+@functools.lru_cache(maxsize=4)
+def _parse_keys(name: str, text: str) -> list[KeyEntry]:
+    try:
+        return KeyFile.model_validate_json(text).keys
+    except ValueError:
+        raise ConfigError(f"KMS secret {name!r} (SMS_API_KEYS_SECRET) is not a valid API key file") from None
+
+
+def new_entry(key_id: str, elements: list[str] | None = None, templates: list[str] | None = None) -> tuple[str, dict]:
+    """A fresh key and the entry to add to the secret."""
+    key = "sk_" + secrets.token_urlsafe(32)
+    entry: dict = {"id": key_id, "sha256": hash_key(key)}
+    if elements:
+        entry["elements"] = elements
+    if templates:
+        entry["templates"] = templates
+    return key, entry
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m shared.fc.api_keys", description="Mint an API key.")
+    parser.add_argument("command", choices=["new"])
+    parser.add_argument("--id", required=True, help="a name for the caller, safe to log")
+    parser.add_argument("--elements", nargs="*", help="limit the key to these SMS elements")
+    parser.add_argument("--templates", nargs="*", help="limit the key to these template codes")
+    args = parser.parse_args(argv)
+    key, entry = new_entry(args.id, args.elements, args.templates)
+    print(f"key (give it to the caller, store it nowhere else): {key}")
+    print(f"entry (add it to the secret's \"keys\"): {json.dumps(entry)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,67 @@
+"""``POST /messages``: trusted callers send template SMS to phones and directory recipients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, model_validator
+
+from shared import log
+from shared.elements.runtime import app_for
+from shared.fc.api_keys import authenticate
+from shared.fc.http import HttpRequest, HttpResponse
+from shared.sms.notify import notify
+from shared.sms.recipients import Recipients
+
+
+class SendBody(BaseModel):
+    """The request body; ``phoneList`` and/or ``recipients`` name who to text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service: str = Field(min_length=1)
+    templateCode: str = Field(min_length=1)  # noqa: N815 - the API's field names
+    params: dict[str, StrictStr | StrictInt | StrictFloat] = Field(default_factory=dict)
+    phoneList: list[StrictStr | StrictInt] | None = None  # noqa: N815
+    recipients: Recipients | None = None
+    directory: str | None = None
+
+    @model_validator(mode="after")
+    def _someone(self) -> SendBody:
+        if not self.phoneList and (self.recipients is None or self.recipients.is_empty()):
+            raise ValueError("give phoneList and/or recipients (members, departments, roles)")
+        return self
+
+
+def post_messages(request: HttpRequest) -> HttpResponse:
+    app = app_for(request.context)
+    caller = authenticate(app, request.header("authorization"))
+    body = request.json(SendBody, max_bytes=app.settings.max_body_bytes)
+    caller.authorize(body.service, body.templateCode)
+    idempotency_key = request.header("idempotency-key")
+    with log.bound(caller=caller.key_id, element=body.service):
+        if idempotency_key is None:
+            return HttpResponse(200, send(app, body))
+        from shared.idempotency.keys import check_key, fingerprint, run_once
+
+        return run_once(
+            app.store,
+            f"send_sms:{caller.key_id}:{check_key(idempotency_key)}",
+            fingerprint(body.model_dump(mode="json")),
+            lambda: HttpResponse(200, send(app, body)),
+        )
+
+
+def send(app: Any, body: SendBody) -> dict[str, Any]:
+    return notify(
+        app,
+        service=body.service,
+        templateCode=body.templateCode,
+        params=dict(body.params),
+        phoneList=list(body.phoneList or []),
+        recipients=body.recipients,
+        directory=body.directory,
+    )
+
+
+ROUTES = {("POST", "/messages"): post_messages}

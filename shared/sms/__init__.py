@@ -1,0 +1,1 @@
+"""Sending: the ``SMS.Aliyun`` Type, phone numbers, the directory and ``notify``."""

@@ -1,0 +1,1 @@
+"""Phone verification: the ``Verify.SmsCode`` policy, codes and login tokens."""

@@ -1,0 +1,277 @@
+"""The ``Verify.SmsCode`` Type: a verification policy that texts codes and checks them.
+
+An instance lives at ``Verify/<Name>/e.json`` + ``verify.json`` and is used like the SMS
+element::
+
+    policy = app.getElement("Verify.Default")
+    policy.sendCode("13800138000", "login", clientIp="203.0.113.7")   # {"expiresIn": 300, "resendAfter": 60}
+    policy.checkCode("13800138000", "login", "123456")              # {"verified": True, "token": "…"}
+
+Every limit is checked and counted in one atomic store operation before the SMS goes out,
+so two instances sharing one Redis behave as one. The code itself exists only in memory and
+in the SMS: the store holds its keyed HMAC.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from shared import log
+from shared.elements.element import Element, NonEmpty, TemplateNeed
+from shared.elements.registry import register_type
+from shared.errors import (
+    InvalidParameterError,
+    ProviderError,
+    RateLimitedError,
+    RequestFailedError,
+    StoreUnavailableError,
+)
+from shared.sms.phones import mask_phone, normalize_phone
+from shared.store.base import Budget, CodeIssue, IssueResult, SendLog, Store, Window
+from shared.verify.codes import Digester, generate_code
+
+FLOW_CONTROL = "isv.BUSINESS_LIMIT_CONTROL"
+SUPPORTED_COUNTRY_CODES = ("86",)  # SMS.Aliyun sends to mainland numbers
+CHINA_OFFSET = 8 * 3600  # the budget's day is Beijing time's, as Aliyun bills
+DAY = 86400
+MAX_CODE_CHARS = 32
+
+
+class Limit(BaseModel):
+    """At most ``max`` codes in any ``seconds`` long window."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max: int = Field(ge=1)
+    seconds: int = Field(ge=1, le=7 * DAY)
+
+
+class VerifyConfig(BaseModel):
+    """``verify.json``; see the README's "Verification codes" table for each field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sms: str = NonEmpty
+    templateCode: str = NonEmpty  # noqa: N815 - JitAi-style field names
+    codeParam: str = "code"  # noqa: N815
+    codeLength: int = Field(6, ge=4, le=8)  # noqa: N815
+    alphabet: Literal["digits", "letters", "alphanumeric"] = "digits"
+    ttl: int = Field(300, ge=30, le=1800)
+    resendCooldown: int = Field(60, ge=0, le=3600)  # noqa: N815
+    maxAttempts: int = Field(5, ge=1, le=10)  # noqa: N815
+    perPhone: list[Limit] = Field(default_factory=lambda: [Limit(max=5, seconds=3600), Limit(max=10, seconds=DAY)])  # noqa: N815
+    perIp: list[Limit] = Field(default_factory=lambda: [Limit(max=20, seconds=3600), Limit(max=100, seconds=DAY)])  # noqa: N815
+    perIpChecks: list[Limit] = Field(default_factory=lambda: [Limit(max=100, seconds=3600)])  # noqa: N815
+    dailyBudget: int | None = Field(10000, ge=1)  # noqa: N815
+    countryCodes: list[str] = Field(default_factory=lambda: ["86"], min_length=1)  # noqa: N815
+    purposes: list[str] = Field(default_factory=lambda: ["login", "register", "reset"], min_length=1)
+    keepPreviousCodes: bool = False  # noqa: N815
+    hmacKey: SecretStr = Field(min_length=32)  # noqa: N815
+    tokenKey: SecretStr = Field(min_length=32)  # noqa: N815
+    tokenTtl: int = Field(300, ge=30, le=3600)  # noqa: N815
+
+    @field_validator("countryCodes")
+    @classmethod
+    def _supported(cls, codes: list[str]) -> list[str]:
+        unsupported = [code for code in codes if code not in SUPPORTED_COUNTRY_CODES]
+        if unsupported:
+            raise ValueError(f"SMS.Aliyun sends to mainland numbers only (86); remove {', '.join(unsupported)}")
+        return codes
+
+    @field_validator("purposes")
+    @classmethod
+    def _names(cls, purposes: list[str]) -> list[str]:
+        bad = [p for p in purposes if not (p.isascii() and p.replace("_", "").replace("-", "").isalnum())]
+        if bad:
+            raise ValueError(f"purposes are short names of letters, digits, '-' and '_'; not {bad}")
+        return purposes
+
+
+@register_type("Verify.SmsCode")
+class VerifyPolicy(Element):
+    """Issues codes by SMS through the element ``sms`` and checks them; see the module docstring."""
+
+    meta = "Verify.Meta"
+    config_files: ClassVar[dict[str, type[BaseModel]]] = {"verify.json": VerifyConfig}
+    secret_fields: ClassVar[dict[str, frozenset[str]]] = {"verify.json": frozenset({"hmacKey", "tokenKey"})}
+
+    @cached_property
+    def config(self) -> VerifyConfig:
+        config: VerifyConfig = self.configs["verify.json"]
+        return config
+
+    @cached_property
+    def digester(self) -> Digester:
+        return Digester(self.fullName, self.config.hmacKey.get_secret_value())
+
+    @property
+    def store(self) -> Store:
+        store: Store = self.app.store
+        return store
+
+    def template_needs(self) -> list[TemplateNeed]:
+        config = self.config
+        return [TemplateNeed(config.sms, config.templateCode, "verification codes", frozenset({config.codeParam}))]
+
+    def sendCode(self, phone: Any, purpose: Any, clientIp: str | None = None) -> dict[str, int]:  # noqa: N802, N803
+        """Text a new code to ``phone`` for ``purpose``: ``{"expiresIn", "resendAfter"}`` in seconds.
+
+        Raises 46001 for a bad number or purpose, a 429 :class:`RateLimitedError` when a limit
+        (or Aliyun's flow control) refuses, and the SMS element's 46002 / 46003 when the send
+        fails; a failed send leaves no usable code behind.
+        """
+        phone, purpose = self._phone(phone), self._purpose(purpose)
+        config = self.config
+        sms = self.app.getElement(config.sms)  # a config error costs nothing: nothing is counted yet
+        code = generate_code(config.codeLength, config.alphabet)
+        issue = self._issue(phone, purpose, code, clientIp or "unknown")
+        with log.bound(element=self.fullName, phone=mask_phone(phone), purpose=purpose):
+            refused = self.store.issue_code(issue)
+            if not refused.issued:
+                log.info("verify.issue", outcome="limited", limit=refused.limit)
+                raise _limited(refused)
+            try:
+                sms.sendMessage([phone], {config.codeParam: code}, config.templateCode)
+            except BaseException as error:
+                self._cancel(issue, error)
+                log.warning("verify.issue", outcome="send_failed", errorCode=getattr(error, "code", None),
+                            providerCode=getattr(error, "provider_code", None))
+                if isinstance(error, ProviderError) and error.provider_code == FLOW_CONTROL:
+                    raise RateLimitedError(
+                        "Aliyun's flow control refused another code to this number now",
+                        limit="provider", retry_after=max(config.resendCooldown, 60),
+                        provider_code=error.provider_code, request_id=error.request_id,
+                    ) from None
+                raise
+            log.info("verify.issue", outcome="sent")
+        return {"expiresIn": config.ttl, "resendAfter": config.resendCooldown}
+
+    def checkCode(self, phone: Any, purpose: Any, code: Any, clientIp: str | None = None) -> dict[str, Any]:  # noqa: N802, N803
+        """Check ``code``: ``{"verified": True, "token", "expiresIn"}`` or ``{"verified": False, "reason"}``.
+
+        ``reason`` is ``invalid`` (with ``attemptsLeft``), ``expired``, ``too_many_attempts`` or
+        ``not_found`` (never issued, already used, or forgotten). Each call is one attempt. A
+        client past ``perIpChecks`` gets a 429 :class:`RateLimitedError` and no attempt is counted.
+        """
+        phone, purpose = self._phone(phone), self._purpose(purpose)
+        if not isinstance(code, str) or not code.strip() or len(code) > MAX_CODE_CHARS:
+            raise InvalidParameterError(f"code must be a non-empty string of at most {MAX_CODE_CHARS} characters")
+        config, digester = self.config, self.digester
+        checks = None
+        if config.perIpChecks:
+            checks = SendLog(f"{self.fullName}:checks:{digester.subject('ip', client_network(clientIp or 'unknown'))}",
+                             "ip_checks", _windows(config.perIpChecks))
+        result = self.store.check_code(
+            self._code_key(phone, purpose), digester.code(code, phone=phone, purpose=purpose),
+            max_attempts=config.maxAttempts, log=checks,
+        )
+        log.info("verify.check", element=self.fullName, phone=mask_phone(phone), purpose=purpose,
+                 outcome=result.outcome)
+        if result.outcome == "limited":
+            raise _limited(IssueResult(False, "ip_checks", result.window, result.retry_after))
+        if result.outcome != "verified":
+            answer: dict[str, Any] = {"verified": False, "reason": result.outcome}
+            if result.attempts_left is not None:
+                answer["attemptsLeft"] = result.attempts_left
+            return answer
+        from shared.verify.tokens import issue_token
+
+        token = issue_token(config.tokenKey.get_secret_value(), issuer=self.fullName, subject=f"+86{phone}",
+                            purpose=purpose, ttl=config.tokenTtl, now=self.store.clock())
+        return {"verified": True, "token": token, "expiresIn": config.tokenTtl}
+
+    def _issue(self, phone: str, purpose: str, code: str, client_ip: str) -> CodeIssue:
+        config, digester, now = self.config, self.digester, self.store.clock()
+        day = int((now + CHINA_OFFSET) // DAY)
+        budget = None
+        if config.dailyBudget is not None:
+            budget = Budget(f"{self.fullName}:budget:{day}", config.dailyBudget, (day + 1) * DAY - CHINA_OFFSET)
+        logs = (
+            SendLog(f"{self.fullName}:phone:{digester.subject('phone', phone)}", "phone",
+                    _windows(config.perPhone), float(config.resendCooldown)),
+            SendLog(f"{self.fullName}:ip:{digester.subject('ip', client_network(client_ip))}", "ip",
+                    _windows(config.perIp)),
+        )
+        return CodeIssue(
+            code_key=self._code_key(phone, purpose),
+            digest=digester.code(code, phone=phone, purpose=purpose),
+            expires_at=now + config.ttl,
+            forget_at=now + config.ttl + DAY,  # expired codes answer "expired" for a day, then "not_found"
+            event=secrets.token_hex(8),
+            logs=logs,
+            budget=budget,
+            keep_previous=config.keepPreviousCodes,
+        )
+
+    def _cancel(self, issue: CodeIssue, error: BaseException) -> None:
+        """Take a failed send's code back; a store failure here must not hide the send's error."""
+        try:
+            self.store.cancel_code(issue, refund=_refund(error))
+        except StoreUnavailableError as failure:
+            log.error("verify.cancel_failed", errorType=type(failure).__name__)
+
+    def _code_key(self, phone: str, purpose: str) -> str:
+        return f"{self.fullName}:code:{purpose}:{self.digester.subject('phone', phone)}"
+
+    def _phone(self, raw: Any) -> str:
+        text = raw.strip() if isinstance(raw, str) else raw
+        if isinstance(text, str) and text.startswith(("+", "00")) and not text.startswith(("+86", "0086")):
+            allowed = ", ".join(f"+{code}" for code in self.config.countryCodes)
+            raise InvalidParameterError(f"phone: {self.fullName} accepts numbers with country code {allowed} only")
+        try:
+            return normalize_phone(text)
+        except InvalidParameterError as error:
+            raise InvalidParameterError(f"phone: {error.message}") from None
+
+    def _purpose(self, purpose: Any) -> str:
+        if purpose not in self.config.purposes:
+            raise InvalidParameterError(f"purpose must be one of {', '.join(self.config.purposes)}")
+        return str(purpose)
+
+
+def client_network(ip: str) -> str:
+    """What the per-IP limits count by: an IPv4 address, or an IPv6 address's /64 (one subscriber
+    holds a whole /64, so counting single IPv6 addresses would let a client rotate past the limit)."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
+def _windows(limits: list[Limit]) -> tuple[Window, ...]:
+    return tuple(Window(limit.max, float(limit.seconds)) for limit in limits)
+
+
+def _limited(result: IssueResult) -> RateLimitedError:
+    retry_after = result.retry_after or 1.0
+    if result.limit == "cooldown":
+        message = "a code was sent to this number moments ago; wait before asking for another"
+    elif result.limit == "budget":
+        message = "this policy's daily message budget is spent"
+    elif result.limit == "ip_checks":
+        message = f"too many code checks from this client address in {int(result.window or 0)} s"
+    else:
+        who = "this number" if result.limit == "phone" else "this client address"
+        message = f"too many codes for {who} in {int(result.window or 0)} s"
+    return RateLimitedError(message, limit=result.limit or "unknown", retry_after=retry_after)
+
+
+def _refund(error: BaseException) -> frozenset[str]:
+    """What a failed send gives back. Nothing went out: everything (cooldown included). It may
+    have gone out: nothing but the code. Aliyun's flow control: all but the number's log."""
+    if isinstance(error, RequestFailedError) and error.possibly_delivered:
+        return frozenset()
+    if isinstance(error, ProviderError) and error.provider_code == FLOW_CONTROL:
+        return frozenset({"ip", "budget"})
+    return frozenset({"phone", "ip", "budget"})
