@@ -25,9 +25,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError, model_validator
 
 from shared.errors import InvalidParameterError
-from shared.fc.events import CloudEvent, parse_json_event
-from shared.fc.http import describe
 from shared.sms.recipients import Recipients
+from shared.triggers import CloudEvent, parse_json_event
+from shared.validation import describe
 
 WORKFLOW_SOURCE = "workflow"  # the identity namespace of an ``eventId`` the workflow chose itself
 MAX_ID_CHARS = 256

@@ -215,7 +215,7 @@ def handle(event: Any, context: Any) -> str:
     import json
 
     from shared.elements.runtime import app_for
-    from shared.fc.events import timer_options
+    from shared.triggers import timer_options
 
     with log.bound(requestId=str(getattr(context, "request_id", "") or ""), function="config_check"):
         try:

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from shared.aliyun.clients import pop_client
 from shared.config.cache import TtlCache
-from shared.errors import ConfigError, ConfigUnavailableError
+from shared.config.files import provider_failure
+from shared.errors import ConfigError
 
 if TYPE_CHECKING:
     from shared.aliyun.credentials import Credentials
@@ -94,15 +95,4 @@ class SecretStore:
 
 def kms_error(name: str, exc: Exception) -> ConfigError:
     """A KMS failure as a config error naming the secret, KMS and Aliyun's code."""
-    code = getattr(exc, "code", None)
-    status = getattr(exc, "status_code", None)
-    request_id = getattr(exc, "request_id", None)
-    request_id = None if request_id in (None, "None") else str(request_id)
-    if code and status is not None and 400 <= int(status) < 500:
-        return ConfigError(
-            f"KMS secret {name!r}: KMS answered {code} (HTTP {status})", provider_code=code, request_id=request_id
-        )
-    reason = f"{code} (HTTP {status})" if code else type(exc).__name__
-    return ConfigUnavailableError(
-        f"KMS secret {name!r}: KMS failed: {reason}", provider_code=code, request_id=request_id
-    )
+    return provider_failure(f"KMS secret {name!r}", "KMS", exc)

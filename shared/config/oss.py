@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from shared.aliyun.clients import cached_client
-from shared.config.source import names_from_paths, parse_json
-from shared.errors import ConfigError, ConfigUnavailableError
+from shared.config.files import names_from_paths, parse_json, provider_failure
+from shared.errors import ConfigError
 
 if TYPE_CHECKING:
     from shared.aliyun.credentials import Credentials
@@ -108,10 +108,4 @@ def _build_client(endpoint: str, credentials: Credentials, settings: Settings) -
 
 def oss_error(where: str, error: Any) -> ConfigError:
     """An OSS failure as a config error naming the object, OSS and its code."""
-    code = getattr(error, "code", None)
-    status = getattr(error, "status_code", None)
-    request_id = getattr(error, "request_id", None) or None
-    if code and isinstance(status, int) and 400 <= status < 500:
-        return ConfigError(f"{where}: OSS answered {code} (HTTP {status})", provider_code=code, request_id=request_id)
-    reason = f"{code} (HTTP {status})" if code else type(error).__name__
-    return ConfigUnavailableError(f"{where}: OSS failed: {reason}", provider_code=code, request_id=request_id)
+    return provider_failure(where, "OSS", error)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from shared.config.files import names_from_paths, parse_json
 from shared.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -51,24 +51,6 @@ class DirectorySource:
 
     def __repr__(self) -> str:
         return f"DirectorySource({str(self.root)!r})"
-
-
-def names_from_paths(paths: Iterable[str]) -> list[str]:
-    """``SMS/Foo/e.json`` → ``SMS.Foo``; other files are ignored."""
-    names = []
-    for path in paths:
-        parts = path.split("/")
-        if len(parts) >= 3 and parts[-1] == "e.json":
-            names.append(".".join(parts[:-1]))
-    return names
-
-
-def parse_json(text: str, where: str) -> Any:
-    """Parse JSON, turning a syntax error into a config error naming the file and line."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
 
 
 def open_source(settings: Settings, credentials: Callable[[], Credentials | None]) -> ElementSource:

@@ -11,14 +11,16 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared.errors import ConfigError
+from shared.validation import describe
 
 if TYPE_CHECKING:
-    from shared.elements.app import App
+    from shared.settings import Settings
+    from shared.store.base import Store
 
 _NAME_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 NonEmpty = Field(min_length=1)
@@ -34,6 +36,17 @@ class ElementDefinition(BaseModel):
     backendBundleEntry: str = NonEmpty  # noqa: N815 - JitAi's field name
 
 
+class Host(Protocol):
+    """What an element sees of the ``App`` that loaded it (``shared.elements.app.App`` is one)."""
+
+    settings: Settings
+
+    @property
+    def store(self) -> Store: ...
+
+    def getElement(self, fullName: str) -> Any: ...  # noqa: N802, N803 - JitAi's names
+
+
 class Element:
     """Base of every element Type class.
 
@@ -45,7 +58,7 @@ class Element:
     config_files: ClassVar[dict[str, type[BaseModel]]] = {}
     secret_fields: ClassVar[dict[str, frozenset[str]]] = {}  # per file: fields that belong in KMS
 
-    def __init__(self, app: App, full_name: str, definition: ElementDefinition, configs: dict[str, Any]) -> None:
+    def __init__(self, app: Host, full_name: str, definition: ElementDefinition, configs: dict[str, Any]) -> None:
         self.app = app
         self.fullName = full_name  # noqa: N815 - JitAi's attribute name
         self.definition = definition
@@ -96,7 +109,4 @@ def validate_file(model: type[BaseModel], data: Any, where: str) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{where}: {problems}") from None
+        raise ConfigError(f"{where}: {describe(exc, dotted=True)}") from None

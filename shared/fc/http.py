@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared import log
 from shared.errors import InvalidParameterError, RequestError, SmsError
+from shared.validation import describe
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[["HttpRequest"], "HttpResponse"]
@@ -64,19 +65,6 @@ class HttpResponse:
     status: int
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
-
-
-def validate(model: type[M], data: Any, where: str) -> M:
-    """``data`` as ``model``; a 46001 naming each wrong field (``body.phoneList[0]``)."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidParameterError(describe(exc, where)) from None
-
-
-def describe(exc: ValidationError, where: str) -> str:
-    """Each problem as ``body.field[0]: message``."""
-    return "; ".join(f"{_location(where, err['loc'])}: {err['msg']}" for err in exc.errors())
 
 
 def parse_event(event: bytes | str | Mapping[str, Any], context: Any = None) -> HttpRequest:
@@ -146,10 +134,3 @@ def render(response: HttpResponse, request_id: str) -> dict[str, Any]:
     headers = {"content-type": "application/json; charset=utf-8", "x-fc-request-id": request_id, **response.headers}
     body = "" if response.body is None else json.dumps(response.body, ensure_ascii=False)
     return {"statusCode": response.status, "headers": headers, "body": body, "isBase64Encoded": False}
-
-
-def _location(where: str, loc: tuple[Any, ...]) -> str:
-    text = where
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text

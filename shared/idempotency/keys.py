@@ -13,11 +13,11 @@ import json
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from shared import log
 from shared.errors import InvalidParameterError, RequestError, SmsError
-from shared.fc.http import HttpResponse, error_response
 
 if TYPE_CHECKING:
     from shared.store.base import Store
@@ -39,13 +39,27 @@ def fingerprint(data: Any) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def run_once(store: Store, key: str, body_fingerprint: str, run: Callable[[], HttpResponse]) -> HttpResponse:
-    """``run()`` once per key; later calls with the key replay its answer."""
+@dataclass(frozen=True)
+class Answer:
+    """What a request answered, as its record keeps it for replays (the FC adapter renders it)."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    replayed: bool = False
+
+    @classmethod
+    def of_error(cls, error: SmsError) -> Answer:
+        return cls(error.http_status, {"error": error.to_dict()}, dict(getattr(error, "headers", {})))
+
+
+def run_once(store: Store, key: str, body_fingerprint: str, run: Callable[[], Answer]) -> Answer:
+    """``run()`` once per key; later calls with the key get its answer back with ``replayed``."""
     claim = store.claim(key, body_fingerprint, ttl=TTL_SECONDS, lease=LEASE_SECONDS)
     if claim.status == "done" and claim.response is not None:
         log.info("idempotency.replay")
         stored = claim.response
-        return HttpResponse(stored["status"], stored["body"], {**stored["headers"], "Idempotent-Replayed": "true"})
+        return Answer(stored["status"], stored["body"], stored["headers"], replayed=True)
     if claim.status == "mismatch":
         raise RequestError("this Idempotency-Key was already used with a different request body", status=422)
     if claim.status == "in_progress":
@@ -54,12 +68,13 @@ def run_once(store: Store, key: str, body_fingerprint: str, run: Callable[[], Ht
                            headers={"Retry-After": wait})
     assert claim.token is not None
     try:
-        response = run()
+        answer = run()
     except SmsError as error:
         if error.retry_after is not None:  # nothing went out: let the retry send
             store.release(key, claim.token)
             raise
-        response = error_response(error)
-    store.complete(key, claim.token, {"status": response.status, "body": response.body,
-                                      "headers": response.headers}, ttl=TTL_SECONDS)
-    return response
+        answer = Answer.of_error(error)
+        log.warning("http.error", status=answer.status, errorCode=error.code, providerCode=error.provider_code)
+    store.complete(key, claim.token, {"status": answer.status, "body": answer.body, "headers": answer.headers},
+                   ttl=TTL_SECONDS)
+    return answer

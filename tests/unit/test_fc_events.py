@@ -3,7 +3,7 @@ import json
 import pytest
 
 from shared.errors import InvalidParameterError
-from shared.fc.events import CloudEvent, parse_json_event, timer_options
+from shared.triggers import CloudEvent, parse_json_event, timer_options
 
 ENVELOPE = {"id": "evt-1", "source": "acs.approval", "specversion": "1.0", "type": "approval.node.reached",
             "datacontenttype": "application/json", "data": {"processTitle": "报销"}, "aliyuneventbusname": "bus"}

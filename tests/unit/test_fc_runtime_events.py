@@ -16,8 +16,8 @@ from emulator.fc.events import (
     timer_event,
 )
 from shared.aliyun.credentials import Credentials
-from shared.fc.events import CloudEvent, timer_options
 from shared.fc.http import parse_event
+from shared.triggers import CloudEvent, timer_options
 
 NOW = datetime(2026, 11, 24, 3, 20, 0, 250000, tzinfo=timezone.utc)
 EVENT_KEYS = {"version", "rawPath", "headers", "queryParameters", "body", "isBase64Encoded", "requestContext"}

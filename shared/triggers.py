@@ -1,4 +1,7 @@
-"""FC event triggers other than HTTP: timer events and CloudEvents (EventBridge, MNS, async invoke)."""
+"""FC trigger events other than HTTP: timer events and CloudEvents (EventBridge, MNS, async invoke).
+
+Below the capabilities that read them (approvals, the config check); the HTTP trigger is ``shared.fc``'s.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import InvalidParameterError
-from shared.fc.http import validate
+from shared.validation import validate
 
 
 def parse_json_event(event: bytes | str | dict[str, Any] | list[Any] | None) -> Any:
