@@ -15,6 +15,9 @@ INVALID_PARAMETER = 46001
 PROVIDER_ERROR = 46002
 REQUEST_FAILED = 46003
 
+# Aliyun's gateway answers to too many calls per second (HTTP 400/429 with one of these codes)
+THROTTLING_CODES = frozenset({"Throttling.User", "Throttling", "Throttling.Api"})
+
 
 class SmsError(Exception):
     """Base of every sms-fc error; ``code`` is 46001, 46002 or 46003."""
@@ -37,6 +40,11 @@ class SmsError(Exception):
         self.request_id = request_id
         self.details: dict[str, Any] = details or {}
         self.retry_after = retry_after  # seconds; set only where a retry is safe
+
+    @property
+    def throttled(self) -> bool:
+        """Aliyun's gateway refused the call for its rate: nothing was sent, a later try may pass."""
+        return self.provider_code in THROTTLING_CODES
 
     def __str__(self) -> str:
         parts = [f"[{self.code}] {self.message}"]

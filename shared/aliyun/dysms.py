@@ -13,12 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from shared.aliyun.clients import pop_client
 from shared.aliyun.credentials import Credentials
-from shared.errors import ProviderError, RequestFailedError, SmsError
+from shared.errors import THROTTLING_CODES, ProviderError, RequestFailedError, SmsError
 
 if TYPE_CHECKING:
     from shared.settings import Settings
-
-THROTTLING_CODES = frozenset({"Throttling.User", "Throttling", "Throttling.Api"})
 
 @dataclass
 class SendOutcome:

@@ -28,6 +28,8 @@ from shared.approvals.events import ApprovalData, ApprovalEvent, NodeSms, Unread
 from shared.approvals.progress import RETRY, SENT, Progress, Verdict, verdict_of
 from shared.errors import ConfigError, RedeliverError, SmsError
 from shared.idempotency.keys import fingerprint
+from shared.sms.message import Message, check_template_code, template_param
+from shared.sms.notify import is_sms_element
 from shared.store import DONE, IN_PROGRESS, MISMATCH
 
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ class Target:
 
     service: str
     template_code: str
-    params: dict[str, str]
+    template_param: str | None  # Aliyun's TemplateParam JSON: processTitle and userNick, clipped
     phones: list[str]
     recipients: dict[str, Any]  # the directory's report: unknown ids, members without a phone
 
@@ -146,7 +148,7 @@ def _deliver(app: App, event: ApprovalEvent, key: str, token: str, progress: Pro
 def plan(app: App, data: ApprovalData) -> Target:
     """The SMS element, template and phones for this node; a :class:`ConfigError` when an element is missing."""
     service, template_code = node_settings(app, data)
-    if not callable(getattr(app.getElement(service), "sendMessage", None)):
+    if not is_sms_element(app.getElement(service)):
         raise ConfigError(f"{service} is not an SMS element")
     from shared.sms.directory import StaticDirectory
 
@@ -156,7 +158,7 @@ def plan(app: App, data: ApprovalData) -> Target:
     resolution = directory.resolve(data.recipients)
     params = {"processTitle": clip(data.processTitle), "userNick": clip(data.userNick)}
     report = {"unknown": resolution.unknown, "withoutPhone": resolution.without_phone}
-    return Target(service, template_code, params, resolution.phones, report)
+    return Target(service, check_template_code(template_code), template_param(params), resolution.phones, report)
 
 
 def node_settings(app: App, data: ApprovalData) -> tuple[str, str]:
@@ -216,11 +218,8 @@ def _saved(save: Any, phone: str, verdict: Verdict, error: SmsError | None) -> S
 
 
 def send_one(app: App, target: Target, phone: str) -> tuple[Verdict, SmsError | None]:
-    from shared.sms.notify import notify
-
     try:
-        notify(app, service=target.service, templateCode=target.template_code, params=target.params,
-               phoneList=[phone])
+        app.getElement(target.service).send(Message((phone,), target.template_code, target.template_param))
     except SmsError as error:
         return verdict_of(error), error
     except Exception as exc:  # noqa: BLE001 - one number's bug must not lose the others' progress

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from shared.aliyun.dysms import THROTTLING_CODES
 from shared.errors import REQUEST_FAILED, ConfigError, RequestFailedError, SmsError
 from shared.sms.phones import mask_phone
 
@@ -26,7 +25,7 @@ def verdict_of(error: SmsError) -> Verdict:
     """What a failed send means: retried by a redelivery, or settled as failed / uncertain."""
     if isinstance(error, RequestFailedError) and error.possibly_delivered:
         return UNCERTAIN
-    if error.code == REQUEST_FAILED or error.provider_code in THROTTLING_CODES or isinstance(error, ConfigError):
+    if error.code == REQUEST_FAILED or error.throttled or isinstance(error, ConfigError):
         return RETRY
     return FAILED
 

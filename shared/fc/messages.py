@@ -10,7 +10,9 @@ from shared import log
 from shared.elements.runtime import app_for
 from shared.fc.api_keys import authenticate
 from shared.fc.http import HttpRequest, HttpResponse
-from shared.sms.notify import notify
+from shared.sms.message import check_template_code, template_param
+from shared.sms.notify import Notice, send_notice
+from shared.sms.phones import normalize_phone_list
 from shared.sms.recipients import Recipients
 
 
@@ -55,15 +57,10 @@ def post_messages(request: HttpRequest) -> HttpResponse:
 
 
 def send(app: Any, body: SendBody) -> dict[str, Any]:
-    return notify(
-        app,
-        service=body.service,
-        templateCode=body.templateCode,
-        params=dict(body.params),
-        phoneList=list(body.phoneList or []),
-        recipients=body.recipients,
-        directory=body.directory,
-    )
+    phones = tuple(normalize_phone_list(body.phoneList)) if body.phoneList else ()
+    notice = Notice(body.service, check_template_code(body.templateCode), template_param(body.params), phones,
+                    body.recipients, body.directory)
+    return send_notice(app, notice)
 
 
 ROUTES = {("POST", "/messages"): post_messages}

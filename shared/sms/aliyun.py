@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from functools import cached_property
 from typing import Any, ClassVar
@@ -14,8 +13,9 @@ from shared.aliyun.credentials import Credentials
 from shared.aliyun.dysms import SmsGateway
 from shared.elements.element import Element, NonEmpty
 from shared.elements.registry import register_type
-from shared.errors import InvalidParameterError, RequestFailedError, SmsError
-from shared.sms.phones import mask_phone, normalize_phone_list
+from shared.errors import RequestFailedError, SmsError
+from shared.sms.message import Message
+from shared.sms.phones import mask_phone
 
 MAX_NUMBERS_PER_CALL = 1000  # Aliyun's SendSms limit
 LOGGED_PHONES = 20  # masked numbers listed in one log line; the count is always complete
@@ -65,28 +65,29 @@ class SmsAliyun(Element):
                 error's ``details`` list the numbers ``sent``, ``notSent`` and
                 ``possiblyDelivered``.
         """
-        phones = normalize_phone_list(phoneList)
-        template_param = encode_params(params)
-        template_code = check_template_code(verifyTemplateCode)
-        batches = [phones[i : i + MAX_NUMBERS_PER_CALL] for i in range(0, len(phones), MAX_NUMBERS_PER_CALL)]
-        if len(batches) == 1:
-            return self._send_batch(batches[0], template_code, template_param)
-        return self._send_batches(batches, template_code, template_param)
+        return self.send(Message.parse(phoneList, params, verifyTemplateCode))
 
-    def _send_batch(self, phones: list[str], template_code: str, template_param: str | None) -> dict[str, Any]:
+    def send(self, message: Message) -> dict[str, Any]:
+        """``sendMessage`` for a message already validated (see :class:`Message`)."""
+        batches = message.split(MAX_NUMBERS_PER_CALL)
+        if len(batches) == 1:
+            return self._send_batch(batches[0])
+        return self._send_batches(batches)
+
+    def _send_batch(self, message: Message) -> dict[str, Any]:
         started = time.perf_counter()
         fields: dict[str, Any] = {
             "element": self.fullName,
-            "templateCode": template_code,
-            "phoneCount": len(phones),
-            "phones": [mask_phone(p) for p in phones[:LOGGED_PHONES]],
+            "templateCode": message.template_code,
+            "phoneCount": len(message.phones),
+            "phones": [mask_phone(p) for p in message.phones[:LOGGED_PHONES]],
         }
         try:
             outcome = self.gateway.send(
-                phones=phones,
+                phones=list(message.phones),
                 sign_name=self.config.verifySign,
-                template_code=template_code,
-                template_param=template_param,
+                template_code=message.template_code,
+                template_param=message.template_param,
             )
         except SmsError as error:
             log.warning(
@@ -111,16 +112,14 @@ class SmsAliyun(Element):
         )
         return outcome.body
 
-    def _send_batches(
-        self, batches: list[list[str]], template_code: str, template_param: str | None
-    ) -> dict[str, Any]:
+    def _send_batches(self, batches: list[Message]) -> dict[str, Any]:
         import contextvars
         from concurrent.futures import ThreadPoolExecutor
 
         workers = min(self.app.settings.send_concurrency, len(batches))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sms-send") as pool:
             futures = [
-                pool.submit(contextvars.copy_context().run, self._send_batch, batch, template_code, template_param)
+                pool.submit(contextvars.copy_context().run, self._send_batch, batch)
                 for batch in batches
             ]
         results: list[dict[str, Any] | SmsError] = []
@@ -129,7 +128,7 @@ class SmsAliyun(Element):
             if error is not None and not isinstance(error, SmsError):
                 error = RequestFailedError(f"SendSms failed: {type(error).__name__}")
             results.append(error if error is not None else future.result())
-        return combine_batches(batches, results)
+        return combine_batches([list(batch.phones) for batch in batches], results)
 
 
 def combine_batches(batches: list[list[str]], results: list[dict[str, Any] | SmsError]) -> dict[str, Any]:
@@ -157,25 +156,3 @@ def combine_batches(batches: list[list[str]], results: list[dict[str, Any] | Sms
     error = type(first)(message, provider_code=first.provider_code, request_id=first.request_id)
     error.details.update(sent=sent, notSent=not_sent, possiblyDelivered=uncertain, batches=summary)
     raise error
-
-
-def encode_params(params: Any) -> str | None:
-    """Template parameters as Aliyun's ``TemplateParam`` JSON; numbers become strings."""
-    if params is None:
-        raise InvalidParameterError("params is required (use {} for a template without variables)")
-    if not isinstance(params, dict):
-        raise InvalidParameterError(f"params must be an object, got {type(params).__name__}")
-    encoded: dict[str, str] = {}
-    for key, value in params.items():
-        if not isinstance(key, str) or not key:
-            raise InvalidParameterError(f"params keys must be non-empty strings, got {key!r}")
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise InvalidParameterError(f"params.{key} must be a string or a number, got {type(value).__name__}")
-        encoded[key] = value if isinstance(value, str) else str(value)
-    return json.dumps(encoded, ensure_ascii=False, separators=(",", ":")) if encoded else None
-
-
-def check_template_code(code: Any) -> str:
-    if not isinstance(code, str) or not code.strip():
-        raise InvalidParameterError("verifyTemplateCode is required (e.g. 'SMS_123456789')")
-    return code.strip()

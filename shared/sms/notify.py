@@ -1,18 +1,33 @@
 """``notify``: one template SMS to a phone list and/or directory recipients.
 
-The send_sms function and the approval notifications both go through here.
+The send_sms function goes through here; its route builds the typed :class:`Notice` itself
+from its already-validated body, and :func:`notify` builds one from a caller's raw values.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.errors import InvalidParameterError, UnknownElementError
+from shared.sms.message import Message, check_template_code, encode_params
 from shared.sms.phones import normalize_phone_list
 from shared.sms.recipients import Recipients
 
 if TYPE_CHECKING:
     from shared.elements.app import App
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A validated send request: numbers normalised, template checked, params encoded."""
+
+    service: str
+    template_code: str
+    template_param: str | None
+    phones: tuple[str, ...] = ()
+    recipients: Recipients | None = None
+    directory: str | None = None
 
 
 def notify(
@@ -36,28 +51,43 @@ def notify(
         >>> notify(service="SMS.Default", templateCode="SMS_100000002", params={"name": "张三", "order": "1"},
         ...        recipients={"departments": ["sales"]})
     """
+    phones = tuple(normalize_phone_list(phoneList)) if phoneList else ()
+    wanted = Recipients.model_validate(recipients) if isinstance(recipients, dict) else recipients
+    template_param = encode_params(params)
+    notice = Notice(service, check_template_code(templateCode), template_param, phones, wanted, directory)
+    return send_notice(app, notice)
+
+
+def send_notice(app: App | None, notice: Notice) -> dict[str, Any]:
+    """:func:`notify` for a :class:`Notice`: resolve the recipients, then one send; nothing checked again."""
     if app is None:
         from shared.elements.runtime import app_for
 
         app = app_for(None)
-    phones = normalize_phone_list(phoneList) if phoneList else []
+    phones = list(notice.phones)
     report: dict[str, Any] = {"phones": 0, "unknown": {"members": [], "departments": [], "roles": []},
                               "withoutPhone": []}
-    wanted = Recipients.model_validate(recipients) if isinstance(recipients, dict) else recipients
+    wanted = notice.recipients
     if wanted is not None and not wanted.is_empty():
         from shared.sms.directory import StaticDirectory
 
-        resolution = element_of(app, directory or app.settings.directory, StaticDirectory, "directory").resolve(wanted)
+        directory = element_of(app, notice.directory or app.settings.directory, StaticDirectory, "directory")
+        resolution = directory.resolve(wanted)
         phones = list(dict.fromkeys([*phones, *resolution.phones]))
         report = resolution.report()
     report["phones"] = len(phones)
     if not phones:
         raise InvalidParameterError("no recipient has a usable phone number", details={"recipients": report})
-    element = element_of(app, service, None, "service")
-    if not callable(getattr(element, "sendMessage", None)):
-        raise InvalidParameterError(f"service: {service} is not an SMS element")
-    result = element.sendMessage(phones, params, templateCode)
-    return {"result": result, "recipients": report}
+    element = element_of(app, notice.service, None, "service")
+    if not is_sms_element(element):
+        raise InvalidParameterError(f"service: {notice.service} is not an SMS element")
+    message = Message(tuple(phones), notice.template_code, notice.template_param)
+    return {"result": element.send(message), "recipients": report}
+
+
+def is_sms_element(element: Any) -> bool:
+    """An element that texts: ``sendMessage`` for JitAi callers, ``send`` for a :class:`Message`."""
+    return callable(getattr(element, "sendMessage", None)) and callable(getattr(element, "send", None))
 
 
 def element_of(app: App, full_name: str, kind: type | None, field: str) -> Any:

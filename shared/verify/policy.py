@@ -30,6 +30,7 @@ from shared.errors import (
     RequestFailedError,
     StoreUnavailableError,
 )
+from shared.sms.message import Message, template_param
 from shared.sms.phones import mask_phone, normalize_phone
 from shared.store.base import Budget, CodeIssue, IssueResult, SendLog, Store, Window
 from shared.verify.codes import Digester, generate_code
@@ -135,7 +136,7 @@ class VerifyPolicy(Element):
                 log.info("verify.issue", outcome="limited", limit=refused.limit)
                 raise _limited(refused)
             try:
-                sms.sendMessage([phone], {config.codeParam: code}, config.templateCode)
+                sms.send(Message((phone,), config.templateCode, template_param({config.codeParam: code})))
             except BaseException as error:
                 self._cancel(issue, error)
                 log.warning("verify.issue", outcome="send_failed", errorCode=getattr(error, "code", None),

@@ -154,3 +154,17 @@ def test_notify_is_the_same_path_as_a_library_call(service, monkeypatch):
     assert result["result"]["Code"] == "OK"
     assert result["recipients"]["phones"] == 3 and result["recipients"]["withoutPhone"] == ["u4"]
     assert sorted(m["phone"] for m in service.messages()) == [PHONE, "13800138001", "13800138005"]
+
+
+def test_a_send_is_validated_once_at_its_edge(service, monkeypatch):
+    """Each number is checked and normalised once on its way from the HTTP body to SendSms."""
+    from shared.sms import phones
+
+    seen: list[object] = []
+    real = phones.normalize_phone
+    monkeypatch.setattr(phones, "normalize_phone", lambda raw: seen.append(raw) or real(raw))
+    numbers = ["13800138001", "+86 138-0013-8002", 13800138003]
+    answer = invoke(handler, http_event(body(phoneList=numbers), headers=auth()))
+    assert answer["statusCode"] == 200
+    assert seen == numbers
+    assert sorted(m["phone"] for m in service.messages()) == ["13800138001", "13800138002", "13800138003"]

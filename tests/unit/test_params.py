@@ -3,7 +3,7 @@ import json
 import pytest
 
 from shared.errors import InvalidParameterError
-from shared.sms.aliyun import check_template_code, encode_params
+from shared.sms.message import check_template_code, encode_params
 
 
 def test_numbers_become_strings_and_unicode_is_kept():
