@@ -34,6 +34,6 @@ class ServiceSpec:
     name: str
     version: str
     host: str
-    make_backend: Callable[[Clock, Ids], Any]
+    make_backend: Callable[[Clock, Ids], Backend]
     make_api: Callable[[Any], BaseResponse]
     error_fault_status: int | None = None
