@@ -11,7 +11,8 @@ from emulator.core.chaos import Chaos
 from emulator.core.clock import Clock
 from emulator.core.credentials import KeyStore, parse_access_key
 from emulator.core.ids import Ids
-from emulator.core.service import Api, ServiceSpec
+from emulator.core.responses import BaseResponse
+from emulator.core.service import ServiceSpec
 from emulator.core.signatures import NonceCache, SignatureVerifier
 from emulator.core.stats import Stats
 from emulator.kms.models import KmsBackend
@@ -50,7 +51,7 @@ class Emulator:
         self.verifier = SignatureVerifier(self.keys, self.nonces)
         self.services: dict[str, ServiceSpec] = {spec.name: spec for spec in SERVICES}
         self.backends: dict[str, Any] = {spec.name: spec.make_backend(self.clock, self.ids) for spec in SERVICES}
-        self.apis: dict[str, Api] = {spec.name: spec.make_api(self.backends[spec.name]) for spec in SERVICES}
+        self.apis: dict[str, BaseResponse] = {spec.name: spec.make_api(self.backends[spec.name]) for spec in SERVICES}
         self.backends["oss"] = OssBackend(self.clock, self.ids)  # not POP: served by emulator.oss.gateway
         # The local FC runtime the invoke API runs functions on (emulator.fc.api); None: every
         # function is FunctionNotFound. `make dev` attaches one; reset() leaves it attached.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from emulator.core.clock import Clock
 from emulator.core.ids import Ids
+from emulator.core.responses import BaseResponse
 
 
 class Backend(Protocol):
@@ -18,16 +19,6 @@ class Backend(Protocol):
     def prepare_seed(self, section: Any) -> Callable[[], None]:
         """Validate a seed section completely and return the function that applies it."""
         ...
-
-
-class Api(Protocol):
-    """A service's actions on the wire."""
-
-    business_messages: Mapping[str, str]
-
-    def has_action(self, action: str) -> bool: ...
-
-    def call(self, action: str, params: dict[str, str], request_id: str) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -43,6 +34,6 @@ class ServiceSpec:
     name: str
     version: str
     host: str
-    make_backend: Callable[[Clock, Ids], Any]
-    make_api: Callable[[Any], Api]
+    make_backend: Callable[[Clock, Ids], Backend]
+    make_api: Callable[[Any], BaseResponse]
     error_fault_status: int | None = None

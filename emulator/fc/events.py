@@ -186,8 +186,3 @@ def context_fields(*, request_id: str, credentials: RoleCredentials, function_na
         "region": region,
         "account_id": account_id,
     }
-
-
-def header_value(headers: Mapping[str, str], name: str) -> str | None:
-    lowered = name.lower()
-    return next((value for key, value in headers.items() if key.lower() == lowered), None)

@@ -10,25 +10,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
 from typing import Any
 
-from emulator.core.errors import InvalidParameter, MissingParameter
+from emulator.core.errors import InvalidParameter
+from emulator.core.responses import BaseResponse, Params, optional, required
 from emulator.kms.errors import DryRunOperationError
 from emulator.kms.models import KmsBackend
-
-Params = dict[str, str]
-
-
-def required(params: Params, name: str) -> str:
-    value = params.get(name)
-    if value is None or value == "":
-        raise MissingParameter(name)
-    return value
-
-
-def optional(params: Params, name: str) -> str | None:
-    return params.get(name) or None
 
 
 def iso_time(epoch: float) -> str:
@@ -54,27 +41,19 @@ def check_dry_run(params: Params) -> None:
         raise DryRunOperationError()
 
 
-class KmsApi:
-    """Maps KMS action names to handlers over one :class:`KmsBackend`."""
-
-    business_messages: Mapping[str, str] = {}
+class KmsApi(BaseResponse):
+    """Maps KMS action names to handlers over one :class:`KmsBackend`; a failed call raises a
+    PopError (KMS errors are all HTTP 4xx, it has no business codes)."""
 
     def __init__(self, backend: KmsBackend) -> None:
         self.backend = backend
-        self._actions: dict[str, Callable[[Params], dict[str, Any]]] = {
+        super().__init__({
             "GetSecretValue": self.get_secret_value,
             "Encrypt": self.encrypt,
             "Decrypt": self.decrypt,
-        }
+        })
 
-    def has_action(self, action: str) -> bool:
-        return action in self._actions
-
-    def call(self, action: str, params: Params, request_id: str) -> dict[str, Any]:
-        """Run one action; raises a PopError (KMS errors are all HTTP 4xx) on failure."""
-        return {"RequestId": request_id, **self._actions[action](params)}
-
-    def get_secret_value(self, params: Params) -> dict[str, Any]:
+    def get_secret_value(self, params: Params, request_id: str) -> dict[str, Any]:
         secret, version = self.backend.secret_value(
             required(params, "SecretName"), optional(params, "VersionId"), optional(params, "VersionStage"))
         check_dry_run(params)
@@ -85,14 +64,14 @@ class KmsApi:
             "AutomaticRotation": "Disabled",
         }
 
-    def encrypt(self, params: Params) -> dict[str, Any]:
+    def encrypt(self, params: Params, request_id: str) -> dict[str, Any]:
         key_id, plaintext = required(params, "KeyId"), required(params, "Plaintext")
         context = encryption_context(params)
         check_dry_run(params)
         blob, version = self.backend.encrypt(key_id, plaintext, context)
         return {"CiphertextBlob": blob, "KeyId": key_id, "KeyVersionId": version}
 
-    def decrypt(self, params: Params) -> dict[str, Any]:
+    def decrypt(self, params: Params, request_id: str) -> dict[str, Any]:
         blob = required(params, "CiphertextBlob")
         plaintext = self.backend.decrypt(blob, encryption_context(params))
         check_dry_run(params)

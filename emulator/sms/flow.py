@@ -59,9 +59,6 @@ class FlowLimits:
             values[SEED_NAMES[seed_name]] = value
         return cls(**values)
 
-    def to_seed(self) -> dict[str, Any]:
-        return {seed_name: getattr(self, name) for seed_name, name in SEED_NAMES.items()}
-
 
 @dataclass(frozen=True)
 class Submission:

@@ -8,30 +8,17 @@ Field names and types follow the SDK models of dysmsapi 4.6.0: QuerySmsTemplate 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
 from typing import Any
 
-from emulator.core.errors import InvalidParameter, MissingParameter
+from emulator.core.errors import InvalidParameter
+from emulator.core.responses import BaseResponse, Params, optional, required
 from emulator.sms.catalog import VERIFICATION, Sign, Template
 from emulator.sms.errors import BUSINESS_MESSAGES, InvalidParameters
 from emulator.sms.models import SmsBackend
 
-Params = dict[str, str]
 OK = {"Code": "OK", "Message": "OK"}
 MAX_PAGE_SIZE = 50
 NO_REMARKS = "无审批备注"
-
-
-def required(params: Params, name: str) -> str:
-    value = params.get(name)
-    if value is None or value == "":
-        raise MissingParameter(name)
-    return value
-
-
-def optional(params: Params, name: str) -> str | None:
-    value = params.get(name)
-    return value if value else None
 
 
 def integer(params: Params, name: str) -> int:
@@ -46,14 +33,16 @@ def audit_info(status: int, create_date: str, reason: str) -> dict[str, str]:
     return {"AuditDate": "" if status == 0 else create_date, "RejectInfo": reason if status == 2 else ""}
 
 
-class SmsApi:
-    """Maps Dysmsapi action names to handlers over one :class:`SmsBackend`."""
+class SmsApi(BaseResponse):
+    """Maps Dysmsapi action names to handlers over one :class:`SmsBackend`; a failed call raises
+    PopError (gateway) or SmsError (business)."""
 
-    business_messages: Mapping[str, str] = BUSINESS_MESSAGES
+    business_messages = BUSINESS_MESSAGES
+    envelope = OK
 
     def __init__(self, backend: SmsBackend) -> None:
         self.backend = backend
-        self._actions: dict[str, Callable[[Params, str], dict[str, Any]]] = {
+        super().__init__({
             "SendSms": self.send_sms,
             "SendBatchSms": self.send_batch_sms,
             "QuerySendDetails": self.query_send_details,
@@ -61,15 +50,7 @@ class SmsApi:
             "GetSmsSign": self.get_sms_sign,
             "QuerySmsTemplate": self.query_sms_template,
             "GetSmsTemplate": self.get_sms_template,
-        }
-
-    def has_action(self, action: str) -> bool:
-        return action in self._actions
-
-    def call(self, action: str, params: Params, request_id: str) -> dict[str, Any]:
-        """Run one action; raises PopError (gateway) or SmsError (business) on failure."""
-        body = self._actions[action](params, request_id)
-        return {**OK, "RequestId": request_id, **body}
+        })
 
     def send_sms(self, params: Params, request_id: str) -> dict[str, Any]:
         phones, sign, template = (required(params, n) for n in ("PhoneNumbers", "SignName", "TemplateCode"))
