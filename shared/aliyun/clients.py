@@ -1,4 +1,10 @@
-"""SDK clients, built once per endpoint and credentials and shared by every caller in the instance."""
+"""SDK clients, built once per endpoint and credentials and shared by every caller in the instance.
+
+One client is kept per slot: what it talks to (client class, endpoint, region) and as whom. An
+AccessKey pair (an SMS element's own) is its AccessKeyId; STS credentials (the function role's,
+which FC rotates, each time with a new AccessKeyId and token) are one slot, "the role". A newer
+secret or token in a slot replaces the client it held, so rotations never pile clients up.
+"""
 
 from __future__ import annotations
 
@@ -10,17 +16,26 @@ if TYPE_CHECKING:
     from shared.aliyun.credentials import Credentials
     from shared.settings import Endpoint
 
-_clients: dict[Hashable, Any] = {}
+_clients: dict[Hashable, tuple[Hashable, Any]] = {}  # slot -> (the credentials' cache key, client)
 _lock = threading.Lock()
 
 
-def cached_client(key: tuple[Hashable, ...], build: Callable[[], Any]) -> Any:
-    """The client under ``key``, built by ``build()`` the first time (a changed STS token is a new key)."""
+def cached_client(target: tuple[Hashable, ...], credentials: Credentials, build: Callable[[], Any]) -> Any:
+    """The client for ``target`` with exactly these credentials, built by ``build()`` when the slot
+    holds none or one of older credentials (which it then forgets)."""
+    slot = (*target, "role" if credentials.security_token else credentials.access_key_id)
+    version = credentials.cache_key()
     with _lock:
-        client = _clients.get(key)
-        if client is None:
-            client = _clients[key] = build()
-        return client
+        held = _clients.get(slot)
+        if held is None or held[0] != version:
+            held = _clients[slot] = (version, build())
+        return held[1]
+
+
+def count() -> int:
+    """How many clients the instance holds."""
+    with _lock:
+        return len(_clients)
 
 
 def pop_client(client_class: Callable[[Any], Any], credentials: Credentials, endpoint: Endpoint, region: str) -> Any:
@@ -40,8 +55,7 @@ def pop_client(client_class: Callable[[Any], Any], credentials: Credentials, end
             )
         )
 
-    key = (client_class, endpoint.host, endpoint.protocol, region, *credentials.cache_key())
-    return cached_client(key, build)
+    return cached_client((client_class, endpoint.host, endpoint.protocol, region), credentials, build)
 
 
 def clear() -> None:

@@ -82,8 +82,8 @@ class OssSource:
                 "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
             )
         endpoint = self.settings.oss_endpoint_for_region()
-        key = ("oss", endpoint, self.settings.region, *credentials.cache_key())
-        return cached_client(key, lambda: _build_client(endpoint, credentials, self.settings))
+        return cached_client(("oss", endpoint, self.settings.region), credentials,
+                             lambda: _build_client(endpoint, credentials, self.settings))
 
     def __repr__(self) -> str:
         return f"OssSource('oss://{self.bucket}/{self.prefix}')"

@@ -68,7 +68,8 @@ class App:
         return self.credentials
 
     def use_credentials(self, credentials: Credentials | None) -> None:
-        """Adopt this invocation's credentials; clients are rebuilt when they change."""
+        """Adopt this invocation's credentials for OSS and KMS; the client cache builds a client for
+        new ones and forgets the one they replace (``shared.aliyun.clients``)."""
         self.credentials = credentials
 
     def register_type(self, fullName: str, cls: type[Element]) -> None:  # noqa: N803

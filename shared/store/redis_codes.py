@@ -15,8 +15,9 @@ CODES = "verify:"
 class RedisCodes:
     """The code operations of :class:`~shared.store.redis.RedisStore`.
 
-    Every key of one policy shares the hash tag ``{verify:<policy>}`` (the part of the code key
-    before its first ``:``), so a multi-key script stays in one slot on a Redis Cluster.
+    Every key of one policy carries the policy's name as its hash tag (``verify:{Verify.Default}:…``:
+    the part of the store's key before its first ``:``, in braces), so a multi-key script stays in
+    one slot on a Redis Cluster.
     """
 
     clock: Callable[[], float]
