@@ -1,9 +1,10 @@
 """The store port: what every backend offers, the results it returns, and the error it raises.
 
 Each family of operations (idempotency records and approval progress; verification codes with
-their rate limits and budgets) is a set of methods on :class:`Store` with one implementation per backend, and every backend passes the
-same contract suite (``tests/contract``). All decisions use the store's injected ``clock``,
-never the server's, so that tests control time on every backend.
+their rate limits and budgets) is a set of methods on :class:`Store` with one implementation
+per backend, and every backend passes the same contract suite (``tests/contract``). All
+decisions use the store's injected ``clock``, never the server's, so that tests control time
+on every backend.
 """
 
 from __future__ import annotations
