@@ -4,6 +4,11 @@ Every error a caller can see is an :class:`SmsError` whose ``code`` is one of Ji
 integer codes: 46001 (a parameter is missing or wrong), 46002 (Aliyun answered with an
 error code) or 46003 (the request failed: no usable answer). Only the FC adapter maps these
 to HTTP statuses.
+
+Every error also says whether anything may have gone out (``possibly_delivered``). Only a
+failure proven to precede Aliyun's acceptance (bad input, a refused connection, a 4xx gateway
+answer, a business code) leaves it False; everything else, an unknown exception included, is
+possibly delivered and is never retried blindly.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ class SmsError(Exception):
 
     code: int = INVALID_PARAMETER
     http_status: int = 500  # only the FC adapter reads this
+    possibly_delivered: bool = False  # True once any message of the request may have reached Aliyun
 
     def __init__(
         self,
@@ -40,6 +46,7 @@ class SmsError(Exception):
         self.request_id = request_id
         self.details: dict[str, Any] = details or {}
         self.retry_after = retry_after  # seconds; set only where a retry is safe
+        self.headers: dict[str, str] = {}
 
     @property
     def throttled(self) -> bool:
@@ -119,10 +126,44 @@ class ConfigUnavailableError(ConfigError):
 
 
 class ProviderError(SmsError):
-    """46002: Aliyun answered with a code other than OK."""
+    """46002: Aliyun answered with a code other than OK, and nothing was sent.
+
+    This class is the account's or the configuration's fault (balance, signature, AccessKey,
+    a suspended service: HTTP 502); its subclasses are the request's, Aliyun's limits' and
+    Aliyun's own (``shared.aliyun.codes`` sorts the codes).
+    """
 
     code = PROVIDER_ERROR
     http_status = 502
+
+
+class ProviderRejectedError(ProviderError):
+    """46002 for what the request asked: an unknown template, a missing or bad variable, a bad
+    number (HTTP 422, with ``providerCode``): the caller must change the request."""
+
+    http_status = 422
+
+
+class ProviderLimitError(ProviderError):
+    """46002 from Aliyun's flow control or API throttling (HTTP 429): nothing was sent, the same
+    request may pass after ``retry_after`` seconds."""
+
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: float, **kwargs: Any) -> None:
+        super().__init__(message, retry_after=max(1, math.ceil(retry_after)), **kwargs)
+        self.details.setdefault("limit", "provider")
+
+
+class ProviderUnavailableError(ProviderError):
+    """46002 from Aliyun's own failure answered as a business code (``isp.SYSTEM_ERROR``): nothing
+    was sent; HTTP 503 with ``Retry-After``."""
+
+    http_status = 503
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        kwargs.setdefault("retry_after", 5)
+        super().__init__(message, **kwargs)
 
 
 class RequestFailedError(SmsError):
@@ -135,12 +176,29 @@ class RequestFailedError(SmsError):
     code = REQUEST_FAILED
     http_status = 503
 
-    def __init__(self, message: str, *, possibly_delivered: bool = False, **kwargs: Any) -> None:
+    def __init__(self, message: str, *, possibly_delivered: bool = True, **kwargs: Any) -> None:
         if not possibly_delivered:
-            kwargs.setdefault("retry_after", 1)  # nothing went out: a retry is safe
+            kwargs.setdefault("retry_after", 1)  # proven that nothing went out: a retry is safe
         super().__init__(message, **kwargs)
         self.possibly_delivered = possibly_delivered
         self.details.setdefault("possiblyDelivered", possibly_delivered)
+
+
+class PartialSendError(SmsError):
+    """Some of the SendSms calls of one send failed: the first failure's code and HTTP status,
+    and ``details`` naming the numbers ``sent``, ``notSent`` and ``possiblyDelivered``.
+
+    Once any number was or may have been texted, the error is ``possibly_delivered`` and has no
+    ``retry_after``: a retry of the whole request would text those numbers again.
+    """
+
+    def __init__(self, message: str, *, first: SmsError, details: dict[str, Any], possibly_delivered: bool) -> None:
+        super().__init__(message, provider_code=first.provider_code, request_id=first.request_id, details=details,
+                         retry_after=None if possibly_delivered else first.retry_after)
+        self.code = first.code
+        self.http_status = first.http_status
+        self.headers = {} if possibly_delivered else dict(first.headers)
+        self.possibly_delivered = possibly_delivered
 
 
 class StoreUnavailableError(SmsError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -21,6 +22,9 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
+MAX_TEXT_CHARS = 200  # a string field longer than this (a caller's 300 KB templateCode) is cut
+CAUSE_FRAMES = 8  # stack frames of an internal error's cause, innermost last
+_NUMBER = re.compile(r"(?<![0-9])(?:\+?86)?(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
 
 _context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("sms_log_context", default={})  # noqa: B039
 _write_lock = threading.Lock()
@@ -50,11 +54,35 @@ def log(level: str, message: str, **fields: Any) -> None:
         "message": message,
         "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z",
         **_context.get(),
-        **fields,
+        **{name: _cut(value) for name, value in fields.items()},
     }
     text = json.dumps(line, ensure_ascii=False, default=str) + "\n"
     with _write_lock:
         (_stream or sys.stdout).write(text)
+
+
+def cause(exc: BaseException) -> dict[str, Any]:
+    """An internal error's cause for a log line: its type, its message with phone numbers masked,
+    and where it was raised (the innermost frames)."""
+    import traceback
+
+    frames = traceback.extract_tb(exc.__traceback__)[-CAUSE_FRAMES:]
+    return {
+        "errorType": type(exc).__name__,
+        "errorMessage": _cut(mask_numbers(str(exc))),
+        "frames": [f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}" for f in frames],
+    }
+
+
+def mask_numbers(text: str) -> str:
+    """Every mainland mobile number in ``text`` masked: ``13800138000`` → ``138****8000``."""
+    return _NUMBER.sub(r"\1****\2", text)
+
+
+def _cut(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+        return f"{value[:MAX_TEXT_CHARS]}…(+{len(value) - MAX_TEXT_CHARS} chars)"
+    return value
 
 
 def debug(message: str, **fields: Any) -> None:
@@ -76,7 +104,7 @@ def error(message: str, **fields: Any) -> None:
 @contextmanager
 def bound(**fields: Any) -> Iterator[None]:
     """Bind fields (requestId, function, …) to every log line inside the block."""
-    token = _context.set({**_context.get(), **fields})
+    token = _context.set({**_context.get(), **{name: _cut(value) for name, value in fields.items()}})
     try:
         yield
     finally:

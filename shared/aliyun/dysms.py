@@ -6,14 +6,15 @@ does not pay its ~0.4 s import.
 
 from __future__ import annotations
 
-import random
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.aliyun.clients import pop_client
+from shared.aliyun.codes import provider_error
 from shared.aliyun.credentials import Credentials
-from shared.errors import THROTTLING_CODES, ProviderError, RequestFailedError, SmsError
+from shared.aliyun.retry import backoff_seconds
+from shared.errors import ProviderError, ProviderRejectedError, RequestFailedError, SmsError
 
 if TYPE_CHECKING:
     from shared.settings import Settings
@@ -52,9 +53,10 @@ class SmsGateway:
     ) -> SendOutcome:
         """One SendSms call with bounded retries; raises 46002 or 46003 on failure.
 
-        Retried: a connection that failed before the request was sent, ``Throttling.User`` and
-        5xx. Not retried: a read timeout or dropped connection after the request went out
-        (SendSms is not idempotent), which raises 46003 marked ``possibly_delivered``.
+        Retried, because nothing was sent: a connection that failed before the request went out,
+        and the gateway's throttling. Never retried: anything after the request may have reached
+        Aliyun (a read timeout, a dropped connection, a 5xx, an exception we do not know), which
+        raises 46003 marked ``possibly_delivered``: SendSms is not idempotent.
         """
         from alibabacloud_dysmsapi20170525.models import SendSmsRequest
 
@@ -78,12 +80,7 @@ class SmsGateway:
                 continue
             body = response.body.to_map() if response.body is not None else {}
             if body.get("Code") != "OK":
-                raise ProviderError(
-                    f"Aliyun answered {body.get('Code')}: {body.get('Message')}",
-                    provider_code=str(body.get("Code")),
-                    request_id=body.get("RequestId"),
-                    details={"providerMessage": body.get("Message"), "attempts": attempt},
-                )
+                raise business_error(body, attempts=attempt)
             return SendOutcome(body=body, attempts=attempt)
 
 
@@ -112,57 +109,56 @@ class SmsGateway:
             raise classify_failure(exc)[0] from None
         body: dict[str, Any] = response.body.to_map() if response.body is not None else {}
         if body.get("Code") != "OK":
-            raise ProviderError(
-                f"Aliyun answered {body.get('Code')}: {body.get('Message')}",
-                provider_code=str(body.get("Code")),
-                request_id=body.get("RequestId"),
-            )
+            raise business_error(body)
         return body
+
+
+def business_error(body: dict[str, Any], **details: Any) -> ProviderError:
+    """Aliyun's answer with a ``Code`` other than OK (nothing was sent) as our error for that code."""
+    return provider_error(
+        str(body.get("Code")),
+        f"Aliyun answered {body.get('Code')}: {body.get('Message')}",
+        request_id=body.get("RequestId"),
+        details={"providerMessage": body.get("Message"), **details},
+    )
 
 
 def classify_failure(exc: Exception) -> tuple[SmsError, int | None]:
     """Map an SDK exception to our error, and say whether (and how soon, in ms) to retry.
 
-    Returns ``(error, None)`` when the failure must not be retried.
+    Returns ``(error, None)`` when the failure must not be retried. Only a failure proven to
+    precede Aliyun's acceptance is "not sent": a 4xx gateway answer or a refused connection.
     """
     from alibabacloud_tea_openapi.exceptions import ServerException
     from darabonba.exceptions import ResponseException, UnretryableException
 
     if isinstance(exc, ServerException):
-        return _server_error(exc), 0
+        return _server_error(exc), None
     if isinstance(exc, ResponseException):
-        error = ProviderError(
+        wait_ms = int(getattr(exc, "retry_after", None) or 0)
+        error = provider_error(
+            str(exc.code),
             f"Aliyun answered {exc.code} (HTTP {exc.status_code}): {_provider_message(exc)}",
-            provider_code=exc.code,
+            retry_after=max(1.0, wait_ms / 1000),
             request_id=_request_id(exc),
             details={"providerMessage": _provider_message(exc), "httpStatus": exc.status_code},
         )
-        if exc.code in THROTTLING_CODES:
-            return error, int(getattr(exc, "retry_after", None) or 0)
-        return error, None
+        return error, (wait_ms if error.throttled else None)
     if isinstance(exc, UnretryableException) and _never_sent(exc):
-        return RequestFailedError(f"could not connect to Aliyun: {_transport_reason(exc)}"), 0
-    if isinstance(exc, UnretryableException):
-        return (
-            RequestFailedError(
-                f"no usable answer from Aliyun, the message may have been delivered: {_transport_reason(exc)}",
-                possibly_delivered=True,
-            ),
-            None,
-        )
-    return RequestFailedError(f"SendSms failed: {type(exc).__name__}: {exc}"), None
-
-
-def backoff_seconds(attempt: int, settings: Settings, retry_after_ms: int = 0) -> float:
-    """Exponential backoff with jitter, at least ``retry_after_ms``, at most the configured cap."""
-    ceiling = min(settings.retry_max_delay_ms, settings.retry_base_delay_ms * 2 ** (attempt - 1))
-    delay_ms = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security
-    return min(max(delay_ms, retry_after_ms), settings.retry_max_delay_ms) / 1000
+        return RequestFailedError(f"could not connect to Aliyun: {_transport_reason(exc)}",
+                                  possibly_delivered=False), 0
+    status = _refused_status(exc)
+    if status is not None:
+        return ProviderRejectedError(f"Aliyun refused the request with HTTP {status} before accepting it",
+                                     details={"httpStatus": status}), None
+    reason = _transport_reason(exc) if isinstance(exc, UnretryableException) else type(exc).__name__
+    return RequestFailedError(f"no usable answer from Aliyun, the message may have been delivered: {reason}"), None
 
 
 def _server_error(exc: Any) -> SmsError:
+    """A 5xx does not prove that Aliyun dropped the message: possibly delivered."""
     return RequestFailedError(
-        f"Aliyun failed with HTTP {exc.status_code} {exc.code}",
+        f"Aliyun failed with HTTP {exc.status_code} {exc.code}; the message may have been delivered",
         provider_code=exc.code,
         request_id=_request_id(exc),
         details={"httpStatus": exc.status_code},
@@ -181,6 +177,20 @@ def _never_sent(exc: Any) -> bool:
         reason = getattr(cause.args[0], "reason", None)
         return isinstance(reason, urllib3.exceptions.NewConnectionError)
     return False
+
+
+def _refused_status(exc: Exception) -> int | None:
+    """The HTTP status of a 4xx answer whose body the SDK could not read (a gateway's HTML page,
+    e.g. 414), else None. The SDK keeps the response only in its ``do_request`` frame, so this
+    reads that frame's ``_last_response`` from the traceback: no status found, no claim made."""
+    tb = exc.__traceback__
+    while tb is not None:
+        response = tb.tb_frame.f_locals.get("_last_response")
+        status = getattr(response, "status_code", None)
+        if isinstance(status, int) and 400 <= status < 500:
+            return status
+        tb = tb.tb_next
+    return None
 
 
 def _transport_reason(exc: Any) -> str:

@@ -25,11 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 from shared import log
 from shared.approvals.events import ApprovalData, ApprovalEvent, NodeSms, Unreadable, read_deliveries
-from shared.approvals.progress import RETRY, SENT, Progress, Verdict, verdict_of
-from shared.errors import ConfigError, RedeliverError, SmsError
+from shared.approvals.progress import RETRY, SENT, UNCERTAIN, Progress, Verdict, verdict_of
+from shared.errors import ConfigError, RedeliverError, RequestFailedError, SmsError
 from shared.idempotency.keys import fingerprint
 from shared.sms.message import Message, check_template_code, template_param
 from shared.sms.notify import is_sms_element
+from shared.sms.phones import mask_phone
 from shared.store import DONE, IN_PROGRESS, MISMATCH
 
 if TYPE_CHECKING:
@@ -130,6 +131,9 @@ def _deliver(app: App, event: ApprovalEvent, key: str, token: str, progress: Pro
 
     def save(phone: str, verdict: Verdict, error: SmsError | None) -> bool:
         progress.record(phone, verdict, error)
+        if error is not None:  # this recipient was not texted, or may have been: say so, one line a number
+            log.error("approval.not_texted", phone=mask_phone(phone), verdict=verdict, errorCode=error.code,
+                      providerCode=error.provider_code, problem=log.mask_numbers(error.message))
         lease = max(1.0, deadline - app.store.clock())  # renewed, never past the invocation's end
         return app.store.save_progress(key, token, progress.dump() or {}, lease=lease)
 
@@ -222,8 +226,9 @@ def send_one(app: App, target: Target, phone: str) -> tuple[Verdict, SmsError | 
         app.getElement(target.service).send(Message((phone,), target.template_code, target.template_param))
     except SmsError as error:
         return verdict_of(error), error
-    except Exception as exc:  # noqa: BLE001 - one number's bug must not lose the others' progress
-        return RETRY, RedeliverError(f"SendSms failed: {type(exc).__name__}")
+    except Exception as exc:  # noqa: BLE001 - not proven unsent: recorded as possibly delivered, never re-sent
+        log.error("approval.send failed", phone=mask_phone(phone), **log.cause(exc))
+        return UNCERTAIN, RequestFailedError(f"SendSms failed: {type(exc).__name__}")
     return SENT, None
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from shared.errors import REQUEST_FAILED, ConfigError, RequestFailedError, SmsError
+from shared.errors import REQUEST_FAILED, ConfigError, SmsError
 from shared.sms.phones import mask_phone
 
 Verdict = Literal["sent", "failed", "uncertain", "retry"]
@@ -23,7 +23,7 @@ RETRY: Verdict = "retry"  # nothing went out, or throttled: left for the redeliv
 
 def verdict_of(error: SmsError) -> Verdict:
     """What a failed send means: retried by a redelivery, or settled as failed / uncertain."""
-    if isinstance(error, RequestFailedError) and error.possibly_delivered:
+    if error.possibly_delivered:
         return UNCERTAIN
     if error.code == REQUEST_FAILED or error.throttled or isinstance(error, ConfigError):
         return RETRY

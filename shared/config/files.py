@@ -30,14 +30,15 @@ def parse_json(text: str, where: str) -> Any:
 def provider_failure(where: str, service: str, error: Exception) -> ConfigError:
     """An OSS or KMS failure as a config error naming ``where``, the service and Aliyun's code.
 
-    A 4xx with a code is the configuration's fault (a missing object or secret, a denied role);
-    anything else is the service being unavailable, and a later try may succeed.
+    A 4xx with a code is the configuration's fault (a missing object or secret, a denied role),
+    except throttling; anything else is the service being unavailable, and a later try may succeed.
     """
     code = getattr(error, "code", None)
     status = getattr(error, "status_code", None)
     request_id = getattr(error, "request_id", None)
     request_id = None if request_id in (None, "", "None") else str(request_id)
-    if code and status is not None and 400 <= int(status) < 500:
+    throttled = status is not None and int(status) == 429 or "Throttling" in str(code or "")
+    if code and status is not None and 400 <= int(status) < 500 and not throttled:
         return ConfigError(f"{where}: {service} answered {code} (HTTP {status})", provider_code=code,
                            request_id=request_id)
     reason = f"{code} (HTTP {status})" if code else type(error).__name__

@@ -4,13 +4,15 @@ that any string in a business config may use instead of a plaintext value."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from shared.aliyun.clients import pop_client
+from shared.aliyun.retry import backoff_seconds
 from shared.config.cache import TtlCache
 from shared.config.files import provider_failure
-from shared.errors import ConfigError
+from shared.errors import ConfigError, ConfigUnavailableError
 
 if TYPE_CHECKING:
     from shared.aliyun.credentials import Credentials
@@ -67,15 +69,19 @@ class SecretStore:
         from darabonba.runtime import RuntimeOptions
 
         client = self._client()
-        try:
-            response = client.get_secret_value_with_options(
-                GetSecretValueRequest(secret_name=name),
-                RuntimeOptions(
-                    connect_timeout=self.settings.connect_timeout_ms, read_timeout=self.settings.read_timeout_ms
-                ),
-            )
-        except Exception as exc:  # noqa: BLE001 - mapped to a config error naming KMS and the code
-            raise kms_error(name, exc) from None
+        runtime = RuntimeOptions(connect_timeout=self.settings.connect_timeout_ms,
+                                 read_timeout=self.settings.read_timeout_ms)
+        attempt = 0
+        while True:  # reading a secret has no side effect: a throttled or failed read is tried again
+            attempt += 1
+            try:
+                response = client.get_secret_value_with_options(GetSecretValueRequest(secret_name=name), runtime)
+                break
+            except Exception as exc:  # noqa: BLE001 - mapped to a config error naming KMS and the code
+                error = kms_error(name, exc)
+                if not isinstance(error, ConfigUnavailableError) or attempt >= self.settings.send_max_attempts:
+                    raise error from None
+                time.sleep(backoff_seconds(attempt, self.settings, int(getattr(exc, "retry_after", None) or 0)))
         data = response.body.secret_data if response.body is not None else None
         if not isinstance(data, str):
             raise ConfigError(f"KMS secret {name!r} has no text data (binary secrets are not supported)")

@@ -102,9 +102,10 @@ def serve(event: Any, context: Any, routes: Mapping[tuple[str, str], Handler], *
             response = route(request, routes)
         except SmsError as error:
             response = error_response(error)
-        except Exception as exc:  # noqa: BLE001 - the last line of defence: log the type, answer 500
-            log.error("http.unhandled", errorType=type(exc).__name__)
-            response = HttpResponse(500, {"error": {"code": 46003, "message": "internal error"}})
+        except Exception as exc:  # noqa: BLE001 - the last line of defence: log the cause, answer 500
+            log.error("http.unhandled", **log.cause(exc))
+            response = HttpResponse(500, {"error": {"code": 46003, "message": "internal error",
+                                                    "possiblyDelivered": True}})
         log.info("http.response", status=response.status)
         return render(response, request_id)
 
@@ -126,8 +127,19 @@ def error_response(error: SmsError) -> HttpResponse:
     if error.retry_after is not None:
         headers["Retry-After"] = str(error.retry_after)
     body = {"error": error.to_dict()}
-    log.warning("http.error", status=error.http_status, errorCode=error.code, providerCode=error.provider_code)
+    log_error(error)
     return HttpResponse(error.http_status, body, headers)
+
+
+def log_error(error: SmsError) -> None:
+    """A warning for the caller's mistakes; for a 5xx, an error with its internal cause."""
+    fields: dict[str, Any] = {"status": error.http_status, "errorCode": error.code, "providerCode": error.provider_code}
+    if error.http_status < 500:
+        log.warning("http.error", **fields)
+        return
+    cause = error.__cause__ or error.__context__
+    internal = log.cause(cause) if cause is not None else {"errorType": type(error).__name__}
+    log.error("http.error", **fields, problem=log.mask_numbers(error.message), **internal)
 
 
 def render(response: HttpResponse, request_id: str) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, model_validator
@@ -50,17 +51,17 @@ def post_messages(request: HttpRequest) -> HttpResponse:
             app.store,
             f"send_sms:{caller.key_id}:{check_key(idempotency_key)}",
             fingerprint(body.model_dump(mode="json")),
-            lambda: Answer(200, send(app, body)),
+            lambda sending: Answer(200, send(app, body, sending)),
         )
         replayed = {"Idempotent-Replayed": "true"} if answer.replayed else {}
         return HttpResponse(answer.status, answer.body, {**answer.headers, **replayed})
 
 
-def send(app: Any, body: SendBody) -> dict[str, Any]:
+def send(app: Any, body: SendBody, sending: Callable[[], None] | None = None) -> dict[str, Any]:
     phones = tuple(normalize_phone_list(body.phoneList)) if body.phoneList else ()
     notice = Notice(body.service, check_template_code(body.templateCode), template_param(body.params), phones,
                     body.recipients, body.directory)
-    return send_notice(app, notice)
+    return send_notice(app, notice, sending=sending)
 
 
 ROUTES = {("POST", "/messages"): post_messages}

@@ -1,9 +1,16 @@
-"""``Idempotency-Key``: a retry within 24 h gets the first answer and sends nothing.
+"""``Idempotency-Key``: a request runs once; its retries get its answer and send nothing more.
 
-The key is claimed in the store before anything is sent. A retry finds the stored answer and
-replays it; the same key with a different body is a 422; a retry while the first request is
-still running is a 409 with ``Retry-After``. A failure where nothing went out (a 46003 with
-``Retry-After``, a store or config outage) releases the key, so that the retry can send.
+The key is claimed in the store before anything is sent, and marked ``sending`` just before
+the send. A retry finds the stored answer and replays it; the same key with a different body
+is a 422; a retry while the first request is still running is a 409 with ``Retry-After``.
+
+- An answer that sent nothing (bad input, a limit, a business code, a config or store outage,
+  anything before the mark) releases the key: the retry may send.
+- An answer that may have sent (a lost answer, a 5xx, an unknown exception after the mark) is
+  kept; its retries get 409 with that last known state (``possiblyDelivered``), never a send.
+- Recording the outcome is retried; if the store still fails, the caller gets the real answer
+  and the record stays marked ``sending``: when its lease runs out, a retry gets the 409 above,
+  never a fresh send.
 """
 
 from __future__ import annotations
@@ -12,12 +19,13 @@ import hashlib
 import json
 import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from shared import log
-from shared.errors import InvalidParameterError, RequestError, SmsError
+from shared.errors import REQUEST_FAILED, InvalidParameterError, RequestError, SmsError
 
 if TYPE_CHECKING:
     from shared.store.base import Store
@@ -47,34 +55,96 @@ class Answer:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     replayed: bool = False
+    possibly_delivered: bool = False
 
     @classmethod
     def of_error(cls, error: SmsError) -> Answer:
-        return cls(error.http_status, {"error": error.to_dict()}, dict(getattr(error, "headers", {})))
+        return cls(error.http_status, {"error": error.to_dict()}, dict(error.headers),
+                   possibly_delivered=error.possibly_delivered)
 
 
-def run_once(store: Store, key: str, body_fingerprint: str, run: Callable[[], Answer]) -> Answer:
-    """``run()`` once per key; later calls with the key get its answer back with ``replayed``."""
+SENDING = {"sending": True}  # the record's progress from just before the send until its outcome is stored
+COMPLETE_ATTEMPTS = 3
+UNKNOWN_OUTCOME = ("an earlier request with this Idempotency-Key may have been delivered and its outcome is "
+                   "not known; it is not sent again")
+
+Run = Callable[[Callable[[], None]], Answer]
+
+
+def run_once(store: Store, key: str, body_fingerprint: str, run: Run) -> Answer:
+    """``run(sending)`` once per key; ``run`` calls ``sending()`` right before it sends anything."""
     claim = store.claim(key, body_fingerprint, ttl=TTL_SECONDS, lease=LEASE_SECONDS)
     if claim.status == "done" and claim.response is not None:
         log.info("idempotency.replay")
-        stored = claim.response
-        return Answer(stored["status"], stored["body"], stored["headers"], replayed=True)
+        return replay(claim.response)
     if claim.status == "mismatch":
         raise RequestError("this Idempotency-Key was already used with a different request body", status=422)
     if claim.status == "in_progress":
         wait = str(max(1, math.ceil(claim.retry_after or 1)))
         raise RequestError("a request with this Idempotency-Key is still in progress", status=409,
                            headers={"Retry-After": wait})
-    assert claim.token is not None
+    token = claim.token
+    assert token is not None
+    if claim.progress and claim.progress.get("sending"):  # its first owner died or could not record
+        log.error("idempotency.unknown_outcome", outcome="possibly_delivered")
+        unknown = Answer(409, {"error": {"code": REQUEST_FAILED, "message": UNKNOWN_OUTCOME,
+                                         "possiblyDelivered": True}}, possibly_delivered=True)
+        record(store, key, token, unknown)
+        return Answer(unknown.status, unknown.body, replayed=True, possibly_delivered=True)
+    marked = False
+
+    def sending() -> None:
+        nonlocal marked
+        if not store.save_progress(key, token, SENDING, lease=LEASE_SECONDS):
+            raise RequestError("a request with this Idempotency-Key is still in progress", status=409,
+                               headers={"Retry-After": "1"})
+        marked = True
+
     try:
-        answer = run()
+        answer = run(sending)
     except SmsError as error:
-        if error.retry_after is not None:  # nothing went out: let the retry send
-            store.release(key, claim.token)
+        if not (marked and error.possibly_delivered):
+            release(store, key, token)  # nothing went out: the key stays free for the retry
             raise
         answer = Answer.of_error(error)
-        log.warning("http.error", status=answer.status, errorCode=error.code, providerCode=error.provider_code)
-    store.complete(key, claim.token, {"status": answer.status, "body": answer.body, "headers": answer.headers},
-                   ttl=TTL_SECONDS)
+        log.error("idempotency.possibly_delivered", status=answer.status, errorCode=error.code)
+    except BaseException:
+        if not marked:
+            release(store, key, token)
+        else:  # unknown, after the mark: possibly delivered, kept
+            record(store, key, token, Answer(500, {"error": {"code": REQUEST_FAILED, "message": UNKNOWN_OUTCOME,
+                                                             "possiblyDelivered": True}}, possibly_delivered=True))
+        raise
+    record(store, key, token, answer)
     return answer
+
+
+def replay(stored: dict[str, Any]) -> Answer:
+    """A stored answer for a retry: as first given, but a possibly delivered one as a 409."""
+    possibly = bool(stored.get("possiblyDelivered"))
+    headers = {name: value for name, value in stored["headers"].items() if name.lower() != "retry-after"}
+    status = 409 if possibly else stored["status"]
+    return Answer(status, stored["body"], headers if possibly else stored["headers"], replayed=True,
+                  possibly_delivered=possibly)
+
+
+def record(store: Store, key: str, token: str, answer: Answer) -> None:
+    """Store the outcome, retrying a failing store; if it still fails, the record stays ``sending``."""
+    data = {"status": answer.status, "body": answer.body, "headers": answer.headers,
+            "possiblyDelivered": answer.possibly_delivered}
+    for attempt in range(1, COMPLETE_ATTEMPTS + 1):
+        try:
+            store.complete(key, token, data, ttl=TTL_SECONDS)
+            return
+        except SmsError as error:
+            log.error("idempotency.record failed", attempt=attempt, errorCode=error.code, problem=error.message)
+            if attempt < COMPLETE_ATTEMPTS:
+                time.sleep(0.05 * 4 ** (attempt - 1))
+
+
+def release(store: Store, key: str, token: str) -> None:
+    """Free the key for a retry (its ``sending`` mark cleared); a store failure only delays that."""
+    try:
+        store.release(key, token, progress={})
+    except SmsError as error:
+        log.warning("idempotency.release failed", errorCode=error.code, problem=error.message)

@@ -13,7 +13,7 @@ from shared.aliyun.credentials import Credentials
 from shared.aliyun.dysms import SmsGateway
 from shared.elements.element import Element, NonEmpty
 from shared.elements.registry import register_type
-from shared.errors import RequestFailedError, SmsError
+from shared.errors import PartialSendError, RequestFailedError, SmsError
 from shared.sms.message import Message
 from shared.sms.phones import mask_phone
 
@@ -101,6 +101,10 @@ class SmsAliyun(Element):
                 latencyMs=round((time.perf_counter() - started) * 1000, 1),
             )
             raise
+        except Exception as exc:  # noqa: BLE001 - not proven to precede Aliyun's acceptance
+            log.error("sms.send failed", **fields, outcome="possibly_delivered", **log.cause(exc))
+            raise RequestFailedError(f"SendSms failed: {type(exc).__name__}; the message may have been delivered",
+                                     details={"possiblyDelivered": True}) from exc
         log.info(
             "sms.send ok",
             **fields,
@@ -125,7 +129,7 @@ class SmsAliyun(Element):
         results: list[dict[str, Any] | SmsError] = []
         for future in futures:
             error = future.exception()
-            if error is not None and not isinstance(error, SmsError):
+            if error is not None and not isinstance(error, SmsError):  # not proven unsent
                 error = RequestFailedError(f"SendSms failed: {type(error).__name__}")
             results.append(error if error is not None else future.result())
         return combine_batches([list(batch.phones) for batch in batches], results)
@@ -139,8 +143,7 @@ def combine_batches(batches: list[list[str]], results: list[dict[str, Any] | Sms
     uncertain: list[str] = []
     for phones, result in zip(batches, results, strict=True):
         if isinstance(result, SmsError):
-            possibly = isinstance(result, RequestFailedError) and result.possibly_delivered
-            (uncertain if possibly else not_sent).extend(phones)
+            (uncertain if result.possibly_delivered else not_sent).extend(phones)
             summary.append({"PhoneNumbers": phones, **result.to_dict()})
         else:
             sent.extend(phones)
@@ -153,6 +156,5 @@ def combine_batches(batches: list[list[str]], results: list[dict[str, Any] | Sms
         f"{len(failures)} of {len(batches)} SendSms calls failed (first: {first.message}); "
         f"sent to {len(sent)} numbers, not sent to {len(not_sent)}, possibly delivered to {len(uncertain)}"
     )
-    error = type(first)(message, provider_code=first.provider_code, request_id=first.request_id)
-    error.details.update(sent=sent, notSent=not_sent, possiblyDelivered=uncertain, batches=summary)
-    raise error
+    details = {"sent": sent, "notSent": not_sent, "possiblyDelivered": uncertain, "batches": summary}
+    raise PartialSendError(message, first=first, details=details, possibly_delivered=bool(sent or uncertain))

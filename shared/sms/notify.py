@@ -6,6 +6,7 @@ from its already-validated body, and :func:`notify` builds one from a caller's r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -58,8 +59,11 @@ def notify(
     return send_notice(app, notice)
 
 
-def send_notice(app: App | None, notice: Notice) -> dict[str, Any]:
-    """:func:`notify` for a :class:`Notice`: resolve the recipients, then one send; nothing checked again."""
+def send_notice(app: App | None, notice: Notice, *, sending: Callable[[], None] | None = None) -> dict[str, Any]:
+    """:func:`notify` for a :class:`Notice`: resolve the recipients, then one send; nothing checked again.
+
+    ``sending()`` is called right before the send, after everything that can fail without sending.
+    """
     if app is None:
         from shared.elements.runtime import app_for
 
@@ -82,6 +86,8 @@ def send_notice(app: App | None, notice: Notice) -> dict[str, Any]:
     if not is_sms_element(element):
         raise InvalidParameterError(f"service: {notice.service} is not an SMS element")
     message = Message(tuple(phones), notice.template_code, notice.template_param)
+    if sending is not None:
+        sending()
     return {"result": element.send(message), "recipients": report}
 
 

@@ -16,6 +16,7 @@ from approval_support import (
     write_defaults,
 )
 from approval_support import CC_TEMPLATE_SEED as CC_SEED
+from functional_support import log_lines
 
 from shared.approvals.events import read_item
 from shared.approvals.notifications import TTL_SECONDS, record_key
@@ -55,9 +56,9 @@ def test_the_same_event_delivered_five_times_texts_each_recipient_once(approvals
 
 
 @pytest.mark.parametrize("fault", [
-    {"type": "http", "status": 503},
+    {"type": "http", "status": 429, "code": "Throttling.Api"},
     {"type": "error", "code": "Throttling.User", "status": 400},
-], ids=["46003", "throttling"])
+], ids=["throttling-429", "throttling"])
 def test_a_partial_failure_then_a_retry_leaves_no_one_texted_twice_and_no_one_missed(approvals, monkeypatch, fault):
     fail_next_sends(approvals, monkeypatch, fault)
     event = three_members()
@@ -167,8 +168,22 @@ def test_a_batch_mixing_good_and_invalid_events(approvals):
     assert deliver(batch)[0]["replayed"] is True and sends(approvals) == 4
 
 
-def test_a_batch_raises_only_after_handling_every_event(approvals, monkeypatch):
+def test_a_5xx_is_possibly_delivered_recorded_and_never_sent_again(approvals, monkeypatch, capsys):
+    """A 5xx does not prove Aliyun dropped the message: the number is reported, logged and not re-sent."""
     fail_next_sends(approvals, monkeypatch, {"type": "http", "status": 503})
+    event = three_members()
+    [answer] = deliver(event)
+    assert answer["outcome"] == "partial" and answer["sent"] == 2 and len(answer["possiblyDelivered"]) == 1
+    [uncertain] = answer["possiblyDelivered"]
+    assert "****" in uncertain
+    [line] = [entry for entry in log_lines(capsys.readouterr().out) if entry["message"] == "approval.not_texted"]
+    assert (line["level"], line["phone"], line["verdict"]) == ("ERROR", uncertain, "uncertain")
+    assert deliver(event)[0]["replayed"] is True
+    assert len(texted(approvals)) == 2 and set(texted(approvals).values()) == {1}
+
+
+def test_a_batch_raises_only_after_handling_every_event(approvals, monkeypatch):
+    fail_next_sends(approvals, monkeypatch, {"type": "error", "code": "Throttling.User", "status": 400})
     first = approval_event(event_id="evt-a", recipients={"members": ["u5"]})
     second = approval_event(event_id="evt-b", recipients={"members": ["u2"]})
     with pytest.raises(RedeliverError) as raised:

@@ -149,8 +149,8 @@ def test_an_approval_whose_sms_fails_is_redelivered_by_the_bus_and_texts_each_ap
     event["id"] = f"redelivery-{time.time_ns()}"
     event["data"]["processInstanceId"] = event["id"]
     event["data"]["processTitle"] = f"重投{time.time_ns() % 10**6}"  # tells this event's messages apart
-    call(f"{emulator}/_emulator/chaos", {"rules": [{"service": "sms", "action": "SendSms",
-                                                    "fault": {"type": "http", "status": 503}}]}, "PUT")
+    call(f"{emulator}/_emulator/chaos", {"rules": [{"service": "sms", "action": "SendSms", "fault": {
+        "type": "error", "code": "Throttling.User", "status": 400}}]}, "PUT")
     try:
         call(f"{functions}/_eventbus/sms-fc-workflow/events", event)
         failing = wait_for_delivery(functions, event["id"], lambda d: d["attempts"] and not d["attempts"][0].get("ok"))

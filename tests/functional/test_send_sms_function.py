@@ -107,21 +107,49 @@ def test_an_event_that_is_not_http_is_a_400_not_a_traceback(service):
     assert "not an FC HTTP trigger event" in json.loads(answer["body"])["error"]["message"]
 
 
-def test_aliyun_error_is_502_with_its_code(service):
+PROVIDER_ANSWERS = [  # Aliyun's answers by whose fault they are (README "Failure semantics")
+    ({"type": "error", "code": "isv.SMS_TEMPLATE_ILLEGAL"}, 422, None),
+    ({"type": "error", "code": "isv.TEMPLATE_MISSING_PARAMETERS"}, 422, None),
+    ({"type": "error", "code": "isv.PARAM_NOT_SUPPORT_URL"}, 422, None),
+    ({"type": "error", "code": "isv.BUSINESS_LIMIT_CONTROL"}, 429, "60"),
+    ({"type": "error", "code": "Throttling.User", "status": 400}, 429, "1"),
+    ({"type": "error", "code": "isv.AMOUNT_NOT_ENOUGH"}, 502, None),
+    ({"type": "error", "code": "isv.OUT_OF_SERVICE"}, 502, None),
+    ({"type": "error", "code": "isp.SYSTEM_ERROR"}, 503, "5"),
+]
+
+
+@pytest.mark.parametrize(("fault", "status", "retry_after"), PROVIDER_ANSWERS,
+                         ids=[f["code"] for f, _, _ in PROVIDER_ANSWERS])
+def test_aliyun_codes_map_to_whose_fault_they_are(service, fault, status, retry_after):
+    service.set_chaos([{"service": "sms", "action": "SendSms", "probability": 1.0, "fault": fault}])
+    answer = invoke(handler, http_event(body(), headers=auth()))
+    assert answer["statusCode"] == status
+    error = answer["json"]["error"]
+    assert (error["code"], error["providerCode"]) == (46002, fault["code"])
+    assert answer["headers"].get("Retry-After") == retry_after
+    assert error.get("possiblyDelivered") is not True
+    assert service.messages() == []
+
+
+def test_an_unknown_template_is_422_with_its_code(service):
     answer = invoke(handler, http_event(body(templateCode="SMS_999999999"), headers=auth()))
-    assert answer["statusCode"] == 502
+    assert answer["statusCode"] == 422
     error = answer["json"]["error"]
     assert (error["code"], error["providerCode"]) == (46002, "isv.SMS_TEMPLATE_ILLEGAL")
     assert error["requestId"]
 
 
-def test_no_answer_is_503_with_retry_after_when_a_retry_is_safe(service):
+def test_a_5xx_is_possibly_delivered_503_without_retry_after(service, capsys):
     service.set_chaos([{"service": "sms", "action": "SendSms", "probability": 1.0,
                         "fault": {"type": "http", "status": 503}}])
     answer = invoke(handler, http_event(body(), headers=auth()))
     assert answer["statusCode"] == 503
-    assert answer["json"]["error"]["code"] == 46003
-    assert answer["headers"]["Retry-After"] == "1"
+    assert answer["json"]["error"]["code"] == 46003 and answer["json"]["error"]["possiblyDelivered"] is True
+    assert "Retry-After" not in answer["headers"]
+    assert service.stats()["sms"]["SendSms"] == 1  # not retried blindly
+    [line] = [entry for entry in log_lines(capsys.readouterr().out) if entry["message"] == "http.error"]
+    assert line["level"] == "ERROR" and line["errorType"] == "ServerException" and line["frames"]
 
 
 def test_possibly_delivered_is_503_without_retry_after(service):

@@ -115,7 +115,8 @@ def test_a_batch_reads_each_item_on_its_own():
 
 
 @pytest.mark.parametrize(("error", "verdict"), [
-    (RequestFailedError("refused"), RETRY),
+    (RequestFailedError("refused", possibly_delivered=False), RETRY),
+    (RequestFailedError("an unknown failure"), UNCERTAIN),
     (RequestFailedError("lost", possibly_delivered=True), UNCERTAIN),
     (ProviderError("throttled", provider_code="Throttling.User"), RETRY),
     (ProviderError("limit", provider_code="isv.BUSINESS_LIMIT_CONTROL"), FAILED),
@@ -136,7 +137,7 @@ def test_progress_round_trips_and_settles_numbers():
     progress.record("13800138001", "sent", None)
     progress.record("13800138002", "failed", ProviderError("x", provider_code="isv.X"))
     progress.record("13800138003", "uncertain", RequestFailedError("lost", possibly_delivered=True))
-    progress.record("13800138004", "retry", RequestFailedError("refused"))
+    progress.record("13800138004", "retry", RequestFailedError("refused", possibly_delivered=False))
     stored = progress.dump()
     assert "1380013800" not in json.dumps(stored)  # no number in the store
     again = Progress.load(stored, salt="approval:k")

@@ -1,6 +1,6 @@
 import pytest
 
-from shared.aliyun.dysms import backoff_seconds
+from shared.aliyun.retry import backoff_seconds
 from shared.settings import Settings
 
 

@@ -73,7 +73,8 @@ def test_route_answers_405_with_allow_and_404():
 @pytest.mark.parametrize(("error", "status", "retry_after"), [
     (InvalidParameterError("bad"), 400, None),
     (ProviderError("x", provider_code="isv.X", request_id="r"), 502, None),
-    (RequestFailedError("down"), 503, "1"),
+    (RequestFailedError("down", possibly_delivered=False), 503, "1"),
+    (RequestFailedError("unknown"), 503, None),
     (RequestFailedError("lost", possibly_delivered=True), 503, None),
 ])
 def test_errors_map_to_statuses(error, status, retry_after):
