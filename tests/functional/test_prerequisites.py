@@ -104,3 +104,22 @@ def test_the_probe_reads_the_overrides(monkeypatch, tmp_path):
 
     monkeypatch.setenv("SMS_TEST_REDIS_SERVER", sys.executable)
     assert redis_server_binary() == sys.executable
+
+
+def test_on_a_bare_machine_the_lines_read_as_the_readme_shows(monkeypatch):
+    import prerequisites
+
+    for name in ("SMS_TEST_REDIS_URL", "SMS_TEST_REDIS_SERVER", "SMS_TEST_CHROMIUM", "CI"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(prerequisites, "redis_server_binary", lambda: None)
+    monkeypatch.setattr(prerequisites.os, "access", lambda path, mode: False)
+
+    found = Prerequisites.probe()
+    found.stopped.update({REDIS: 131, BROWSER: 8})
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert found.before() in readme.splitlines()
+    assert found.before() == ("WILL NOT RUN (skipped): the Redis tests (no redis-server on PATH) and the browser "
+                              "tests (no Chromium at /usr/bin/chromium); to run them: "
+                              "apt-get install -y redis-server chromium")
+    assert found.after() in readme.splitlines()
+
