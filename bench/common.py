@@ -6,8 +6,9 @@ import json
 import os
 import subprocess
 import sys
+import traceback
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,17 +17,67 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "emulator" / "default_seed.json"
 
 
+class NotAvailable(Exception):
+    """What a bench needs is not on this machine; the message says what, and how to get it."""
+
+
 @dataclass
 class Figure:
     name: str
-    value: float
+    value: float | None  # None: not measured, ``why`` says why
     unit: str
     target: str
     ok: bool | None = None
+    why: str = ""
+
+    @classmethod
+    def failed(cls, name: str, error: BaseException) -> Figure:
+        return cls(name, None, "", "-", False, f"{type(error).__name__}: {error}")
 
     def row(self) -> str:
-        verdict = {True: "ok", False: "MISSED", None: "-"}[self.ok]
-        return f"| {self.name} | {self.value:,.3f} {self.unit} | {self.target} | {verdict} |"
+        if self.value is not None:
+            measured = f"{self.value:,.3f} {self.unit}"
+        elif self.ok is False:
+            measured = f"error: {self.why}"
+        else:
+            measured = f"not run: {self.why}"
+        verdict = {True: "ok", False: "MISSED" if self.value is not None else "ERROR", None: "-"}[self.ok]
+        return f"| {self.name} | {measured} | {self.target} | {verdict} |"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A figure a bench measures: its name, unit and target, and the check of that target (if any).
+    A bench that names its figures this way (``FIGURES``) gets a row for each when it cannot run."""
+
+    name: str
+    unit: str
+    target: str
+    check: Callable[[float], bool] | None = None
+
+    def measured(self, value: float) -> Figure:
+        return Figure(self.name, value, self.unit, self.target, None if self.check is None else self.check(value))
+
+    def not_run(self, why: str) -> Figure:
+        return Figure(self.name, None, self.unit, self.target, None, why)
+
+
+def measure(name: str, run: Callable[[], list[Figure]], specs: Sequence[Spec] = ()) -> list[Figure]:
+    """One bench's figures. When it cannot run here (``NotAvailable``): a row saying why for each of
+    its ``specs`` (one for the bench without them), which the exit code ignores; when it breaks, an
+    error row (and its traceback on stderr), which fails the run."""
+    try:
+        return run()
+    except NotAvailable as missing:
+        return [spec.not_run(str(missing)) for spec in specs] or [Figure(name, None, "", "-", None, str(missing))]
+    except Exception as error:
+        traceback.print_exc()
+        return [Figure.failed(name, error)]
+
+
+def exit_code(figures: list[Figure]) -> int:
+    """1 when a figure missed its target (or its bench broke); figures not run do not count."""
+    return 1 if any(f.ok is False for f in figures) else 0
 
 
 def print_table(figures: list[Figure]) -> None:

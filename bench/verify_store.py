@@ -2,7 +2,7 @@
 verify throughput beside a bare ``GET`` + ``DEL`` (the naive, non-atomic way to consume a code).
 
 Uses ``SMS_BENCH_REDIS_URL`` when set (a database it may flush), else starts ``redis-server``
-on a free loopback port.
+on a free loopback port; without either its figures are rows saying so (``NotAvailable``).
 """
 
 from __future__ import annotations
@@ -18,10 +18,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.common import Figure, control, emulator_process, write_element
+from bench.common import Figure, NotAvailable, Spec, control, emulator_process, write_element
 
 CODES = 2000
 ROUNDS = 5
+
+ISSUE = Spec("Redis round trips: issue a code (sent)", "", "1 (<= 2)", lambda n: n <= 2)
+FAILED = Spec("Redis round trips: issue a code (send failed, taken back)", "", "<= 2", lambda n: n <= 2)
+VERIFY = Spec("Redis round trips: verify a code", "", "1", lambda n: n == 1)
+CHECK_RATE = Spec("verify throughput, Redis store (one atomic script)", "ops/s", "-")
+LOGGED_RATE = Spec("verify throughput, with the per-IP check log (as served)", "ops/s", "-")
+BARE_RATE = Spec("baseline throughput, bare GET + DEL", "ops/s", "-")
+# Atomic, counted and constant-time, yet about as fast as the naive two-command consume.
+CHECK_RATIO = Spec("verify ÷ bare GET+DEL throughput", "x", ">= 0.9", lambda ratio: ratio >= 0.9)
+LOGGED_RATIO = Spec("verify with check log ÷ bare GET+DEL throughput", "x", "-")
+FIGURES = [ISSUE, FAILED, VERIFY, CHECK_RATE, LOGGED_RATE, BARE_RATE, CHECK_RATIO, LOGGED_RATIO]
+
+NO_REDIS = "no redis-server (apt-get install -y redis-server, or set SMS_BENCH_REDIS_URL)"
+
+
+def redis_server_binary() -> str | None:
+    found = shutil.which("redis-server")
+    if found:
+        return found
+    return "/usr/bin/redis-server" if os.access("/usr/bin/redis-server", os.X_OK) else None
 
 
 @contextmanager
@@ -30,7 +50,9 @@ def redis_server() -> Iterator[str]:
     if given:
         yield given
         return
-    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    binary = redis_server_binary()
+    if binary is None:
+        raise NotAvailable(NO_REDIS)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -101,11 +123,7 @@ def _round_trip_figures(redis_url: str, endpoint: str, root: Path) -> list[Figur
     _expect_failure(policy)  # loads the cancel script
     failed = round_trips(client, lambda: _expect_failure(policy))
     client.close()
-    return [
-        Figure("Redis round trips: issue a code (sent)", issue, "", "1 (<= 2)", issue <= 2),
-        Figure("Redis round trips: issue a code (send failed, taken back)", failed, "", "<= 2", failed <= 2),
-        Figure("Redis round trips: verify a code", verify, "", "1", verify == 1),
-    ]
+    return [ISSUE.measured(issue), FAILED.measured(failed), VERIFY.measured(verify)]
 
 
 def _expect_failure(policy) -> None:
@@ -151,21 +169,15 @@ def _throughput_figures(redis_url: str) -> list[Figure]:
     client.close()
     rate = {name: CODES * ROUNDS / seconds for name, seconds in times.items()}
     plain, logged = rate["check"] / rate["bare"], rate["check+log"] / rate["bare"]
-    return [
-        Figure("verify throughput, Redis store (one atomic script)", rate["check"], "ops/s", "-"),
-        Figure("verify throughput, with the per-IP check log (as served)", rate["check+log"], "ops/s", "-"),
-        Figure("baseline throughput, bare GET + DEL", rate["bare"], "ops/s", "-"),
-        # Atomic, counted and constant-time, yet about as fast as the naive two-command consume.
-        Figure("verify ÷ bare GET+DEL throughput", plain, "x", ">= 0.9", plain >= 0.9),
-        Figure("verify with check log ÷ bare GET+DEL throughput", logged, "x", "-"),
-    ]
+    return [CHECK_RATE.measured(rate["check"]), LOGGED_RATE.measured(rate["check+log"]),
+            BARE_RATE.measured(rate["bare"]), CHECK_RATIO.measured(plain), LOGGED_RATIO.measured(logged)]
 
 
 def run() -> list[Figure]:
     from shared.log import set_stream
 
-    set_stream(open(os.devnull, "w"))  # noqa: SIM115
-    with emulator_process() as endpoint, redis_server() as redis_url, tempfile.TemporaryDirectory() as tmp:
+    with redis_server() as redis_url, emulator_process() as endpoint, tempfile.TemporaryDirectory() as tmp:
+        set_stream(open(os.devnull, "w"))  # noqa: SIM115
         write_element(Path(tmp), endpoint)
         figures = _round_trip_figures(redis_url, endpoint, Path(tmp))
         figures += _throughput_figures(redis_url)

@@ -1,6 +1,6 @@
 """A throwaway redis-server for tests: started on a free loopback port, or SMS_TEST_REDIS_URL.
 
-Without either, Redis tests skip on a developer's machine and fail when ``CI=true``.
+Without either, Redis tests skip on a developer's machine and fail when ``CI=true`` (prerequisites.py).
 """
 
 from __future__ import annotations
@@ -12,27 +12,16 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
-
-INSTALL_HINT = (
-    "install it (apt-get install -y redis-server, or brew install redis) or point SMS_TEST_REDIS_URL "
-    "at a Redis whose database may be flushed"
-)
-
 
 def redis_server_binary() -> str | None:
+    """``SMS_TEST_REDIS_SERVER`` when set (None if it names nothing runnable), else redis-server on PATH."""
+    named = os.environ.get("SMS_TEST_REDIS_SERVER")
+    if named:
+        return shutil.which(named)
     found = shutil.which("redis-server")
     if found:
         return found
     return "/usr/bin/redis-server" if os.access("/usr/bin/redis-server", os.X_OK) else None
-
-
-def missing_redis(reason: str, *, ci: bool) -> None:
-    """No Redis to test against: a skip on a developer's machine, a failure in CI."""
-    message = f"{reason}: {INSTALL_HINT}"
-    if ci:
-        pytest.fail(f"CI needs Redis for the store contract tests; {message}", pytrace=False)
-    pytest.skip(message)
 
 
 def free_port() -> int:

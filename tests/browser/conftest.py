@@ -1,48 +1,34 @@
 """Fixtures for the browser tests: Debian's headless Chromium driven by Playwright, the outbox page
 on the session's emulator, and an App whose SMS element points at that emulator.
 
-Playwright never downloads a browser here: it launches ``/usr/bin/chromium`` (``apt-get install
-chromium``; ``SMS_TEST_CHROMIUM`` names another binary). Without it the tests skip on a developer's
-machine and fail in CI (``CI=true``), as the Redis tests do.
+Playwright never downloads a browser here (never `playwright install`): it launches
+``/usr/bin/chromium`` (``apt-get install -y chromium``; ``SMS_TEST_CHROMIUM`` names another binary).
+Without it the tests skip on a developer's machine and fail in CI (``CI=true``), as the Redis tests
+do (tests/prerequisites.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from outbox_page import OutboxPage
+from prerequisites import BROWSER, chromium_executable, require
 
 from shared import App
 from shared.settings import Endpoint, Settings
 
-DEFAULT_CHROMIUM = "/usr/bin/chromium"
-INSTALL_HINT = "install Debian's package with `apt-get install chromium` (never `playwright install`)"
 SIGN = "阿里云短信测试"
 
 
-def missing_browser(reason: str, *, ci: bool) -> None:
-    """No browser to test with: a skip on a developer's machine, a failure in CI."""
-    message = f"{reason}: {INSTALL_HINT}"
-    if ci:
-        pytest.fail(f"CI needs Chromium for the browser tests; {message}", pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="session")
-def browser():
+def browser(request):
     """One headless Chromium for the session."""
-    ci = os.environ.get("CI", "").lower() == "true"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing_browser("playwright is not installed (pip install '.[dev]')", ci=ci)
-    executable = os.environ.get("SMS_TEST_CHROMIUM") or DEFAULT_CHROMIUM
-    if not os.access(executable, os.X_OK):
-        missing_browser(f"no Chromium at {executable}", ci=ci)
+    require(request.config, BROWSER)
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True)
+        chromium = playwright.chromium.launch(executable_path=chromium_executable(), headless=True)
         try:
             yield chromium
         finally:

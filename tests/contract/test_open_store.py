@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-from redis_support import missing_redis
 
 from shared.errors import ConfigError
 from shared.store import open_store, sqlite_path
@@ -61,9 +60,3 @@ def test_importing_the_package_loads_no_backend():
                             cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     assert result.returncode == 0, result.stderr
 
-
-def test_missing_redis_is_a_skip_locally_and_a_failure_in_ci():
-    with pytest.raises(pytest.skip.Exception, match="apt-get install"):
-        missing_redis("redis-server is not on PATH", ci=False)
-    with pytest.raises(pytest.fail.Exception, match="CI needs Redis.*apt-get install"):
-        missing_redis("redis-server is not on PATH", ci=True)

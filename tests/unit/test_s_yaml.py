@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = ROOT.parent / "shared" / "schemas" / "fc3-props.schema.json"
+# Serverless Devs' fc3 component schema (MIT, tests/schemas/fc3-LICENSE.txt), vendored beside the tests.
+SCHEMA = ROOT / "tests" / "schemas" / "fc3-props.schema.json"
 
 
 def substitute_vars(value, variables):
