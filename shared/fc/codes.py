@@ -1,6 +1,8 @@
 """``POST /codes`` and ``POST /codes/verify``: the public verification API that browsers call.
 
-The answers never depend on whether a number is known anywhere. Browsers on the origins in
+The answers never depend on whether a number is known anywhere, and a failed check answers
+``200 {"verified": false, "reason": "invalid"}`` whatever the number's state (unless the
+policy sets ``revealReasons``: see ``VerifyPolicy.checkCode``). Browsers on the origins in
 ``SMS_CORS_ORIGINS`` may call it cross-origin (``OPTIONS`` preflights are answered here).
 """
 

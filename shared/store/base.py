@@ -106,12 +106,16 @@ class CodeIssue:
 @dataclass(frozen=True)
 class IssueResult:
     """``issued``, or the limit that refused: ``limit`` (``cooldown``, a log name, ``budget``),
-    its window in seconds (None for cooldown and budget) and the seconds until it allows one more."""
+    its window in seconds (None for cooldown and budget) and the seconds until it allows one more.
+
+    ``cooldown_waived``: issued past the cooldowns, because the number's code for this purpose
+    had been killed by wrong guesses (see :meth:`Store.issue_code`)."""
 
     issued: bool
     limit: str | None = None
     window: float | None = None
     retry_after: float | None = None
+    cooldown_waived: bool = False
 
 
 CheckOutcome = Literal["verified", "invalid", "expired", "too_many_attempts", "not_found", "limited"]
@@ -167,12 +171,19 @@ class Store(Protocol):
         When every limit allows it, enter ``issue.event`` into every log, count it against the
         budget, and store the digest: it replaces a live code, or joins it when
         ``keep_previous`` (the wrong-attempt count then carries on). Nothing changes when refused.
+
+        A dead record under ``issue.code_key`` (its code killed by ``max_attempts`` wrong checks)
+        waives every log's cooldown for this issue (``cooldown_waived``): the owner of the number
+        need not wait for a new code because someone else guessed. The windows and the budget
+        still count. The dead record is set aside like a replaced live code, so a cancel brings
+        it back, and the waiver with it.
         """
         ...
 
     def cancel_code(self, issue: CodeIssue, *, refund: frozenset[str]) -> None:
-        """Take back ``issue``: its digest is removed (no usable code is left behind), and its
-        entry is removed from each log named in ``refund`` and, with ``"budget"``, the budget."""
+        """Take back ``issue``: its digest is removed (no usable code is left behind; the live or
+        dead record it replaced comes back), and its entry is removed from each log named in
+        ``refund`` and, with ``"budget"``, the budget."""
         ...
 
     def check_code(self, code_key: str, digest: str, *, max_attempts: int, log: SendLog | None = None) -> CheckResult:

@@ -2,8 +2,8 @@
 
 A code record is a hash: ``d`` (``digest:expires_at`` pairs joined by ``;``), ``a`` (wrong
 attempts), ``x`` (``1`` once dead, ``2`` once used), ``f`` (forget_at) and ``p`` / ``pa`` (the
-code a new one replaced, until its send succeeds). A send log is a sorted set of issue ids
-scored by time; a budget a plain counter. Decisions compare stamps with the caller's ``now``;
+code a new one replaced, until its send succeeds; ``p`` empty for a dead record). A send log is
+a sorted set of issue ids scored by time; a budget a plain counter. Decisions compare stamps with the caller's ``now``;
 key expiry only collects garbage. Digests are compared in constant time (``bit`` ops).
 
 The last key of every script is the call's own key (``…:call:<kind>:<id>``): the script
@@ -38,9 +38,10 @@ if prior then return cjson.decode(prior) end
 # KEYS: code, each log, [budget], call. ARGV: now, digest, expires_at, forget_at, event, keep ('1'/'0'),
 # log count, then per log: name, cooldown, span, window count, (max, seconds) per window;
 # then budget max ('' for none), budget resets_at.
-# Returns {1} when issued, else {0, limit, window or '', retry_after} for the limit that frees
-# up last (so one Retry-After is enough). A replaced live code is kept in 'p' / 'pa' until the
-# send succeeds, so that a cancel can bring it back.
+# Returns {1, waived} when issued, else {0, limit, window or '', retry_after} for the limit that
+# frees up last (so one Retry-After is enough). A dead record (its code killed by wrong guesses)
+# waives the cooldowns: waived is 1. A replaced live code, or the dead record, is kept in
+# 'p' / 'pa' until the send succeeds, so that a cancel can bring it back.
 ISSUE = _COMMON + """
 local nlogs = tonumber(ARGV[7])
 local i, logs = 8, {}
@@ -56,6 +57,9 @@ for l = 1, nlogs do
   logs[l] = log
 end
 local budget_max, budget_resets, budget_key = ARGV[i], ARGV[i + 1], KEYS[nlogs + 2]
+local r = redis.call('HMGET', KEYS[1], 'd', 'x', 'f', 'a')
+local remembered = r[3] and tonumber(r[3]) > now
+local dead = remembered and r[2] == '1'
 
 local refusal = nil
 local function refuse(limit, window, retry)
@@ -63,7 +67,7 @@ local function refuse(limit, window, retry)
 end
 for _, log in ipairs(logs) do
   redis.call('ZREMRANGEBYSCORE', log.key, '-inf', fmt(now - log.span))
-  if log.cooldown > 0 then
+  if log.cooldown > 0 and not dead then
     local last = redis.call('ZREVRANGEBYSCORE', log.key, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, 1)
     if last[2] and tonumber(last[2]) > now - log.cooldown then
       refuse('cooldown', '', tonumber(last[2]) + log.cooldown - now)
@@ -94,8 +98,7 @@ if budget_max ~= '' then
   redis.call('INCR', budget_key)
   redis.call('PEXPIRE', budget_key, math.ceil((tonumber(budget_resets) - now + 60) * 1000))
 end
-local r = redis.call('HMGET', KEYS[1], 'd', 'x', 'f', 'a')
-local live = r[3] and r[2] == '0' and tonumber(r[3]) > now and r[1] ~= ''
+local live = remembered and r[2] == '0' and r[1] ~= ''
 local kept, forget = '', tonumber(ARGV[4])
 if ARGV[6] == '1' and live then
   for digest, exp in pairs_of(r[1]) do
@@ -109,10 +112,15 @@ if kept ~= '' then
 else
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], 'd', entry, 'a', '0', 'x', '0', 'f', fmt(forget))
-  if live and ARGV[6] ~= '1' then redis.call('HSET', KEYS[1], 'p', r[1], 'pa', r[4]) end
+  if dead then
+    redis.call('HSET', KEYS[1], 'p', '', 'pa', r[4])
+  elseif live and ARGV[6] ~= '1' then
+    redis.call('HSET', KEYS[1], 'p', r[1], 'pa', r[4])
+  end
 end
 redis.call('PEXPIRE', KEYS[1], math.ceil((forget - now) * 1000) + 60000)
-return remember({1})
+if dead then return remember({1, 1}) end
+return remember({1, 0})
 """
 
 # KEYS: code, each log to refund, [budget], call. ARGV: now, digest, event, refund budget ('1'/'0').
@@ -121,8 +129,9 @@ local r = redis.call('HMGET', KEYS[1], 'd', 'p', 'pa')
 local kept, found = without(r[1], ARGV[2])
 if found and kept ~= '' then
   redis.call('HSET', KEYS[1], 'd', kept)
-elseif found and r[2] then  -- the code this one replaced comes back
+elseif found and r[2] then  -- the record this one replaced comes back, dead (p empty) or live
   redis.call('HSET', KEYS[1], 'd', r[2], 'a', r[3])
+  if r[2] == '' then redis.call('HSET', KEYS[1], 'x', '1') end
   redis.call('HDEL', KEYS[1], 'p', 'pa')
 elseif found then
   redis.call('DEL', KEYS[1])

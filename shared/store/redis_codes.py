@@ -40,7 +40,7 @@ class RedisCodes:
         keys.append(_call(issue.code_key, "issue", issue.event))
         reply = self._run_keys(code_scripts.ISSUE, [_tagged(key) for key in keys], now, *args)
         if reply[0] == 1:
-            return IssueResult(True)
+            return IssueResult(True, cooldown_waived=reply[1:] == [1])
         _, limit, window, retry_after = reply
         return IssueResult(False, limit, float(window) if window else None, float(retry_after))
 

@@ -1,7 +1,8 @@
 """Verification codes on SQLite: each operation one ``BEGIN IMMEDIATE`` transaction.
 
 Tables: ``verify_codes`` (a record per number and purpose: live digests with their expiries,
-wrong attempts, dead or not), ``verify_log`` (one row per issued code per log, for sliding
+wrong attempts, dead or not; ``prev_digests`` / ``prev_attempts`` the record a new code replaced,
+until its send succeeds, ``'[]'`` for a dead one), ``verify_log`` (one row per issued code per log, for sliding
 windows and the cooldown) and ``verify_budget`` (a counter per policy and day).
 """
 
@@ -49,7 +50,10 @@ class SqliteCodes:
         with self._transaction() as db:
             now = self.clock()
             _collect(db, now)
-            refused = _refusal(db, issue, now)
+            record = db.execute("SELECT digests, dead, attempts FROM verify_codes WHERE key = ?",
+                                (issue.code_key,)).fetchone()
+            dead = record is not None and bool(record[1])
+            refused = _refusal(db, issue, now, cooldown=not dead)
             if refused is not None:
                 return refused
             for log in issue.logs:
@@ -61,8 +65,8 @@ class SqliteCodes:
                     " ON CONFLICT (key) DO UPDATE SET used = used + 1",
                     (issue.budget.key, issue.budget.resets_at),
                 )
-            _store_digest(db, issue, now)
-            return IssueResult(True)
+            _store_digest(db, issue, now, record)
+            return IssueResult(True, cooldown_waived=dead)
 
     def cancel_code(self, issue: CodeIssue, *, refund: frozenset[str]) -> None:
         with self._transaction() as db:
@@ -74,9 +78,9 @@ class SqliteCodes:
                 _drop_aside(db, issue, row[1] if row is not None else None)
             elif digests:
                 db.execute("UPDATE verify_codes SET digests = ? WHERE key = ?", (json.dumps(digests), issue.code_key))
-            elif row[1] is not None:  # the code this one replaced comes back
-                db.execute("UPDATE verify_codes SET digests = ?, attempts = ?, prev_digests = NULL WHERE key = ?",
-                           (row[1], row[2], issue.code_key))
+            elif row[1] is not None:  # the record this one replaced comes back, dead ('[]') or live
+                db.execute("UPDATE verify_codes SET digests = ?, attempts = ?, dead = ?, prev_digests = NULL"
+                           " WHERE key = ?", (row[1], row[2], int(row[1] == "[]"), issue.code_key))
             else:
                 db.execute("DELETE FROM verify_codes WHERE key = ?", (issue.code_key,))
             for log in issue.logs:
@@ -133,11 +137,12 @@ def matches(digest: str, live: list[str]) -> bool:
     return found
 
 
-def _refusal(db: sqlite3.Connection, issue: CodeIssue, now: float) -> IssueResult | None:
-    """The refusal that frees up last (one Retry-After is then enough), or None."""
+def _refusal(db: sqlite3.Connection, issue: CodeIssue, now: float, *, cooldown: bool) -> IssueResult | None:
+    """The refusal that frees up last (one Retry-After is then enough), or None; the logs'
+    cooldowns only with ``cooldown``."""
     refusals: list[IssueResult] = []
     for log in issue.logs:
-        refusals += log_refusals(log, _times(db, log, now), now)
+        refusals += log_refusals(log, _times(db, log, now), now, cooldown=cooldown)
     if issue.budget is not None:
         row = db.execute("SELECT used FROM verify_budget WHERE key = ?", (issue.budget.key,)).fetchone()
         if row is not None and row[0] >= issue.budget.max:
@@ -165,10 +170,11 @@ def _last_to_free(refusals: list[IssueResult]) -> IssueResult | None:
     return max(refusals, key=lambda refusal: refusal.retry_after or 0.0, default=None)
 
 
-def log_refusals(log: SendLog, times: list[float], now: float) -> list[IssueResult]:
-    """Every reason ``log`` (entries at ``times``, oldest first) refuses one more entry now."""
+def log_refusals(log: SendLog, times: list[float], now: float, *, cooldown: bool = True) -> list[IssueResult]:
+    """Every reason ``log`` (entries at ``times``, oldest first) refuses one more entry now
+    (its cooldown only with ``cooldown``)."""
     refusals = []
-    if log.cooldown and times and times[-1] > now - log.cooldown:
+    if cooldown and log.cooldown and times and times[-1] > now - log.cooldown:
         refusals.append(IssueResult(False, "cooldown", None, times[-1] + log.cooldown - now))
     for window in log.windows:
         inside = [at for at in times if at > now - window.seconds]
@@ -178,11 +184,11 @@ def log_refusals(log: SendLog, times: list[float], now: float) -> list[IssueResu
     return refusals
 
 
-def _store_digest(db: sqlite3.Connection, issue: CodeIssue, now: float) -> None:
-    """Store the new digest; a replaced live code is kept aside until the send succeeds."""
-    row = db.execute("SELECT digests, dead, attempts FROM verify_codes WHERE key = ? AND forget_at > ?",
-                     (issue.code_key, now)).fetchone()
+def _store_digest(db: sqlite3.Connection, issue: CodeIssue, now: float, row: Any) -> None:
+    """Store the new digest; a replaced live code, or a dead record, is kept aside until the send
+    succeeds. ``row`` is the record's ``digests, dead, attempts`` (None: there is none)."""
     live = row is not None and not row[1] and row[0] != "[]"
+    dead = row is not None and bool(row[1])
     kept: list[Any] = []
     if issue.keep_previous and live:
         kept = [pair for pair in json.loads(row[0]) if pair[1] > now]
@@ -191,7 +197,8 @@ def _store_digest(db: sqlite3.Connection, issue: CodeIssue, now: float) -> None:
         db.execute("UPDATE verify_codes SET digests = ?, forget_at = max(forget_at, ?) WHERE key = ?",
                    (digests, issue.forget_at, issue.code_key))
         return
-    previous = (row[0], row[2]) if live and not issue.keep_previous else (None, None)
+    aside = (live and not issue.keep_previous) or dead
+    previous = ("[]" if dead else row[0], row[2]) if aside else (None, None)
     db.execute("INSERT OR REPLACE INTO verify_codes (key, digests, attempts, dead, forget_at, prev_digests,"
                " prev_attempts) VALUES (?, ?, 0, 0, ?, ?, ?)", (issue.code_key, digests, issue.forget_at, *previous))
 

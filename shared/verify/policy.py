@@ -6,6 +6,11 @@ element::
     policy = app.getElement("Verify.Default")
     policy.sendCode("13800138000", "login", clientIp="203.0.113.7")   # {"expiresIn": 300, "resendAfter": 60}
     policy.checkCode("13800138000", "login", "123456")              # {"verified": True, "token": "…"}
+    policy.checkCode("13800138000", "login", "000000")              # {"verified": False, "reason": "invalid"}
+
+A failed check answers the same whatever the number's state (pending, expired, used, killed by
+wrong guesses, never issued), so the answer does not tell who is logging in; ``revealReasons``
+in ``verify.json`` restores the detailed reasons for apps that accept that trade.
 
 Every limit is checked and counted in one atomic store operation before the SMS goes out,
 so two instances sharing one Redis behave as one. The code itself exists only in memory and
@@ -32,10 +37,11 @@ from shared.errors import (
 )
 from shared.sms.message import Message, template_param
 from shared.sms.phones import mask_phone, normalize_phone
-from shared.store.base import Budget, CodeIssue, IssueResult, SendLog, Store, Window
+from shared.store.base import Budget, CheckResult, CodeIssue, IssueResult, SendLog, Store, Window
 from shared.verify.codes import Digester, generate_code
 
 FLOW_CONTROL = "isv.BUSINESS_LIMIT_CONTROL"
+PROVIDER_MINUTE = 60  # Aliyun's own flow control: one verification code per number per minute
 SUPPORTED_COUNTRY_CODES = ("86",)  # SMS.Aliyun sends to mainland numbers
 CHINA_OFFSET = 8 * 3600  # the budget's day is Beijing time's, as Aliyun bills
 DAY = 86400
@@ -71,6 +77,7 @@ class VerifyConfig(BaseModel):
     countryCodes: list[str] = Field(default_factory=lambda: ["86"], min_length=1)  # noqa: N815
     purposes: list[str] = Field(default_factory=lambda: ["login", "register", "reset"], min_length=1)
     keepPreviousCodes: bool = False  # noqa: N815
+    revealReasons: bool = False  # noqa: N815
     hmacKey: SecretStr = Field(min_length=32)  # noqa: N815
     tokenKey: SecretStr = Field(min_length=32)  # noqa: N815
     tokenTtl: int = Field(300, ge=30, le=3600)  # noqa: N815
@@ -131,32 +138,30 @@ class VerifyPolicy(Element):
         code = generate_code(config.codeLength, config.alphabet)
         issue = self._issue(phone, purpose, code, clientIp or "unknown")
         with log.bound(element=self.fullName, phone=mask_phone(phone), purpose=purpose):
-            refused = self.store.issue_code(issue)
-            if not refused.issued:
-                log.info("verify.issue", outcome="limited", limit=refused.limit)
-                raise _limited(refused)
+            issued = self.store.issue_code(issue)
+            if not issued.issued:
+                log.info("verify.issue", outcome="limited", limit=issued.limit)
+                raise _limited(issued)
             try:
                 sms.send(Message((phone,), config.templateCode, template_param({config.codeParam: code})))
             except BaseException as error:
                 self._cancel(issue, error)
                 log.warning("verify.issue", outcome="send_failed", errorCode=getattr(error, "code", None),
-                            providerCode=getattr(error, "provider_code", None))
+                            providerCode=getattr(error, "provider_code", None), cooldownWaived=issued.cooldown_waived)
                 if isinstance(error, ProviderError) and error.provider_code == FLOW_CONTROL:
-                    raise RateLimitedError(
-                        "Aliyun's flow control refused another code to this number now",
-                        limit="provider", retry_after=max(config.resendCooldown, 60),
-                        provider_code=error.provider_code, request_id=error.request_id,
-                    ) from None
+                    raise self._flow_controlled(error, waived=issued.cooldown_waived) from None
                 raise
-            log.info("verify.issue", outcome="sent")
+            log.info("verify.issue", outcome="sent", cooldownWaived=issued.cooldown_waived)
         return {"expiresIn": config.ttl, "resendAfter": config.resendCooldown}
 
     def checkCode(self, phone: Any, purpose: Any, code: Any, clientIp: str | None = None) -> dict[str, Any]:  # noqa: N802, N803
         """Check ``code``: ``{"verified": True, "token", "expiresIn"}`` or ``{"verified": False, "reason"}``.
 
-        ``reason`` is ``invalid`` (with ``attemptsLeft``), ``expired``, ``too_many_attempts`` or
-        ``not_found`` (never issued, already used, or forgotten). Each call is one attempt. A
-        client past ``perIpChecks`` gets a 429 :class:`RateLimitedError` and no attempt is counted.
+        A failed check is ``{"verified": False, "reason": "invalid"}`` whatever the number's state.
+        With ``revealReasons``, ``reason`` says which: ``invalid`` (with ``attemptsLeft``),
+        ``expired``, ``too_many_attempts`` or ``not_found`` (never issued, already used, or
+        forgotten). Either way each call is one attempt and one store operation. A client past
+        ``perIpChecks`` gets a 429 :class:`RateLimitedError` and no attempt is counted.
         """
         phone, purpose = self._phone(phone), self._purpose(purpose)
         if not isinstance(code, str) or not code.strip() or len(code) > MAX_CODE_CHARS:
@@ -175,15 +180,31 @@ class VerifyPolicy(Element):
         if result.outcome == "limited":
             raise _limited(IssueResult(False, "ip_checks", result.window, result.retry_after))
         if result.outcome != "verified":
-            answer: dict[str, Any] = {"verified": False, "reason": result.outcome}
-            if result.attempts_left is not None:
-                answer["attemptsLeft"] = result.attempts_left
-            return answer
+            return self._failed(result)
         from shared.verify.tokens import issue_token
 
         token = issue_token(config.tokenKey.get_secret_value(), issuer=self.fullName, subject=f"+86{phone}",
                             purpose=purpose, ttl=config.tokenTtl, now=self.store.clock())
         return {"verified": True, "token": token, "expiresIn": config.tokenTtl}
+
+    def _flow_controlled(self, error: ProviderError, *, waived: bool) -> RateLimitedError:
+        """Aliyun's flow control as a 429. The number's log keeps this attempt (see ``_refund``), so
+        our cooldown runs from now; unless a killed code waived it: the cancel brought that code
+        back, and its waiver, so only Aliyun's minute is left to wait."""
+        wait = PROVIDER_MINUTE if waived else max(self.config.resendCooldown, PROVIDER_MINUTE)
+        return RateLimitedError(
+            "Aliyun's flow control refused another code to this number now",
+            limit="provider", retry_after=wait, provider_code=error.provider_code, request_id=error.request_id,
+        )
+
+    def _failed(self, result: CheckResult) -> dict[str, Any]:
+        """The answer to a failed check: one for every state, or (``revealReasons``) the state."""
+        if not self.config.revealReasons:
+            return {"verified": False, "reason": "invalid"}
+        answer: dict[str, Any] = {"verified": False, "reason": result.outcome}
+        if result.attempts_left is not None:
+            answer["attemptsLeft"] = result.attempts_left
+        return answer
 
     def _issue(self, phone: str, purpose: str, code: str, client_ip: str) -> CodeIssue:
         config, digester, now = self.config, self.digester, self.store.clock()

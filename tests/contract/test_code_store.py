@@ -335,3 +335,91 @@ def test_a_cancel_retried_later_changes_nothing_more(redis_url, open_stores, mon
     args, kwargs = calls[-1]
     run(*args, **kwargs)
     assert check(store, "a" * 64).outcome == "verified"  # the delivered code survived the retried cancel
+
+
+def kill(store, code_key=CODE_KEY, max_attempts=5):
+    """Someone else's wrong guesses, until the code is dead."""
+    for _ in range(max_attempts):
+        check(store, "e" * 64, code_key=code_key, max_attempts=max_attempts)
+    assert check(store, code_key=code_key, max_attempts=max_attempts).outcome == "too_many_attempts"
+
+
+def test_a_code_killed_by_wrong_guesses_waives_the_cooldown_for_a_new_one(store, clock):
+    assert issue_now(store, "a" * 64)[1].cooldown_waived is False
+    kill(store)
+    clock.advance(10.0)
+    _, again = issue_now(store, "b" * 64)
+    assert (again.issued, again.limit, again.cooldown_waived) == (True, None, True)
+    assert check(store, "b" * 64).outcome == "verified"
+
+
+def test_the_waiver_is_once_per_killed_code(store, clock):
+    issue_now(store, "a" * 64)
+    kill(store)
+    assert issue_now(store, "b" * 64)[1].cooldown_waived
+    clock.advance(10.0)
+    refused = issue_now(store, "c" * 64)[1]  # b is live: its own cooldown holds
+    assert (refused.issued, refused.limit, refused.retry_after) == (False, "cooldown", pytest.approx(50.0))
+    assert check(store, "b" * 64).outcome == "verified"
+
+
+def test_a_waived_issue_still_counts_in_the_windows(store, clock):
+    logs = (phone_log(cooldown=60.0, windows=((2, HOUR),)),)
+    issue_now(store, "a" * 64, logs=logs)
+    kill(store)
+    clock.advance(10.0)
+    assert issue_now(store, "b" * 64, logs=logs)[1].issued
+    kill(store)
+    refused = issue_now(store, "c" * 64, logs=logs)[1]
+    assert (refused.issued, refused.limit, refused.window) == (False, "phone", HOUR)
+    assert refused.retry_after == pytest.approx(HOUR - 10.0)
+
+
+def used(store):
+    assert check(store).outcome == "verified"
+
+
+def guessed_below_the_limit(store):
+    for _ in range(4):
+        check(store, "e" * 64)
+
+
+def killed_for_another_purpose(store):
+    kill(store, code_key=f"{POLICY}:code:register:phone-a")
+
+
+def expired(store):
+    store.clock.advance(50.0)  # the code's ttl below is 40 s; the cooldown runs 60 s
+
+
+@pytest.mark.parametrize("state", [used, guessed_below_the_limit, killed_for_another_purpose, expired],
+                         ids=lambda state: state.__name__)
+def test_only_a_killed_code_for_this_purpose_waives_the_cooldown(store, state):
+    issue_now(store, ttl=40.0)
+    issue_now(store, "f" * 64, code_key=f"{POLICY}:code:register:phone-a", logs=(ip_log(),))  # same number
+    state(store)
+    refused = issue_now(store, "b" * 64)[1]
+    assert (refused.issued, refused.limit, refused.cooldown_waived) == (False, "cooldown", False)
+
+
+def test_a_failed_send_of_a_waived_issue_brings_the_killed_code_back_and_the_waiver(store, clock):
+    issue_now(store, "a" * 64)
+    kill(store)
+    request, waived = issue_now(store, "b" * 64)
+    assert waived.cooldown_waived
+    store.cancel_code(request, refund=frozenset({"ip", "budget"}))  # Aliyun's flow control: the number's entry stays
+    assert check(store, "b" * 64).outcome == "too_many_attempts"
+    clock.advance(30.0)
+    _, again = issue_now(store, "c" * 64)
+    assert (again.issued, again.cooldown_waived) == (True, True)
+    assert check(store, "c" * 64).outcome == "verified"
+
+
+@pytest.mark.redis
+def test_a_retried_waived_issue_answers_as_the_first_run(redis_url, open_stores, monkeypatch):
+    store = open_stores(redis_url)[0]
+    issue_now(store, "a" * 64)
+    kill(store)
+    replayed(store, monkeypatch)
+    _, again = issue_now(store, "b" * 64)  # the second run would find b live, in its own cooldown
+    assert (again.issued, again.cooldown_waived) == (True, True)

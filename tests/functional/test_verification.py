@@ -47,7 +47,8 @@ def service(configure):
     return configure()
 
 
-def test_a_code_texted_by_sms_verifies_once_and_yields_a_token(service):
+def test_a_code_texted_by_sms_verifies_once_and_yields_a_token(configure):
+    service = configure(revealReasons=True)
     answer = service.issue()
     assert (answer["statusCode"], answer["json"]) == (200, {"expiresIn": 300, "resendAfter": 60})
     message = service.emulator.messages(phone=PHONE)[0]
@@ -72,7 +73,8 @@ def test_the_token_is_bound_to_its_purpose_and_key(service):
         check_token(token, TOKEN_KEY, now=service.clocks.store() + 301 + 5)
 
 
-def test_a_code_is_bound_to_its_number_and_purpose(service):
+def test_a_code_is_bound_to_its_number_and_purpose(configure):
+    service = configure(revealReasons=True)
     service.issue()
     code = service.last_code()
     assert service.verify(code, purpose="register")["json"]["reason"] == "not_found"
@@ -97,7 +99,8 @@ def test_a_resend_inside_the_cooldown_is_a_429_with_retry_after(service):
     assert service.issue()["statusCode"] == 200
 
 
-def test_a_new_code_replaces_the_previous_one(service):
+def test_a_new_code_replaces_the_previous_one(configure):
+    service = configure(revealReasons=True)
     service.issue()
     old = new = service.last_code()
     for _ in range(3):  # a resend draws the same 6 digits one time in a million: draw again then
@@ -120,7 +123,8 @@ def test_keep_previous_codes_keeps_older_ones_until_they_expire(configure):
     assert service.verify(old)["json"]["verified"] is True
 
 
-def test_brute_force_stops_at_the_attempt_limit(service):
+def test_brute_force_stops_at_the_attempt_limit(configure):
+    service = configure(revealReasons=True)
     service.issue()
     code = service.last_code()
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
@@ -130,11 +134,109 @@ def test_brute_force_stops_at_the_attempt_limit(service):
     assert service.verify(code)["json"] == {"verified": False, "reason": "too_many_attempts"}
 
 
-def test_a_code_expires_with_the_clock(service):
+def test_a_code_expires_with_the_clock(configure):
+    service = configure(revealReasons=True)
     service.issue()
     code = service.last_code()
     service.clocks.advance(300)
     assert service.verify(code)["json"] == {"verified": False, "reason": "expired"}
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 1_000_000:06d}"
+
+
+def pending(service):
+    """A live code, and a wrong guess at it."""
+    service.issue()
+    return wrong(service.last_code())
+
+
+def expired(service):
+    service.issue()
+    service.clocks.advance(300)
+    return service.last_code()
+
+
+def used(service):
+    service.issue()
+    assert service.verify(service.last_code())["json"]["verified"] is True
+    return service.last_code()
+
+
+def dead(service):
+    """Killed by someone else's wrong guesses: even the right code fails."""
+    service.issue()
+    for _ in range(5):
+        service.verify(wrong(service.last_code()), ip="203.0.113.66")
+    return service.last_code()
+
+
+def forgotten(service):
+    service.issue()
+    service.clocks.advance(300 + 86400)
+    return service.last_code()
+
+
+def unknown(service):
+    """Never issued."""
+    return "123456"
+
+
+CODE_STATES = [pytest.param(state, id=state.__name__) for state in (pending, expired, used, dead, forgotten, unknown)]
+NEVER_SEEN = "13700137000"
+
+
+@pytest.mark.parametrize("state", CODE_STATES)
+def test_a_failed_check_answers_the_same_whatever_the_number_s_state(service, state):
+    probe = state(service)
+    answer = service.verify(probe)
+    assert (answer["statusCode"], answer["json"]) == (200, {"verified": False, "reason": "invalid"})
+    baseline = service.verify("123456", phone=NEVER_SEEN)
+    assert (answer["statusCode"], answer["headers"], answer["body"]) == (
+        baseline["statusCode"], baseline["headers"], baseline["body"])
+
+
+@pytest.mark.parametrize("store_url", [pytest.param("redis", marks=pytest.mark.redis)], indirect=True)
+@pytest.mark.parametrize("state", CODE_STATES)
+def test_every_failed_check_is_one_redis_round_trip(service, state, monkeypatch):
+    probe = state(service)
+    service.verify("123456", phone=NEVER_SEEN)  # the check script is loaded: no NOSCRIPT round trip below
+    client, commands = service.store._client, []
+    execute = client.execute_command
+
+    def counted(*args, **kwargs):
+        commands.append(args[0])
+        return execute(*args, **kwargs)
+
+    monkeypatch.setattr(client, "execute_command", counted)
+    assert service.verify(probe)["json"]["verified"] is False
+    assert commands == ["EVALSHA"]
+
+
+def test_a_code_killed_by_someone_else_s_guesses_skips_the_cooldown_for_its_owner(configure):
+    service = configure(resendCooldown=300)
+    killed = dead(service)
+    refused = service.issue()  # at once: our cooldown is waived, Aliyun's 1/min per number is not
+    error = refused["json"]["error"]
+    assert (refused["statusCode"], error["limit"], error["providerCode"]) == (429, "provider",
+                                                                              "isv.BUSINESS_LIMIT_CONTROL")
+    assert refused["headers"]["Retry-After"] == "60"
+    service.clocks.advance(60)
+    assert service.issue()["statusCode"] == 200  # well inside the 300 s cooldown
+    fresh = service.last_code()
+    assert [m["params"]["code"] for m in service.emulator.messages(phone=PHONE)] == [fresh, killed]
+    assert service.verify(fresh)["json"]["verified"] is True
+
+
+def test_aliyun_flow_control_without_a_killed_code_waits_out_our_cooldown(configure):
+    service = configure(resendCooldown=300)
+    service.emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1,
+                                 "fault": {"type": "error", "code": "isv.BUSINESS_LIMIT_CONTROL"}}])
+    refused = service.issue()
+    assert (refused["statusCode"], refused["headers"]["Retry-After"]) == (429, "300")
+    service.clocks.advance(60)
+    assert service.issue()["json"]["error"]["limit"] == "cooldown"  # the number's entry stayed
 
 
 def test_per_number_limits(configure):
@@ -177,7 +279,8 @@ def test_limits_hold_across_two_instances_sharing_the_store(configure):
     assert second.verify(code)["json"]["verified"] is True
 
 
-def test_a_failed_send_leaves_no_code_and_no_cooldown(service):
+def test_a_failed_send_leaves_no_code_and_no_cooldown(configure):
+    service = configure(revealReasons=True)
     service.emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1,
                                  "fault": {"type": "error", "code": "isv.AMOUNT_NOT_ENOUGH"}}])
     failed = service.issue()
@@ -186,7 +289,8 @@ def test_a_failed_send_leaves_no_code_and_no_cooldown(service):
     assert service.issue()["statusCode"] == 200  # the cooldown was not spent
 
 
-def test_a_send_that_may_have_gone_out_leaves_no_code_but_keeps_the_cooldown(service):
+def test_a_send_that_may_have_gone_out_leaves_no_code_but_keeps_the_cooldown(configure):
+    service = configure(revealReasons=True)
     service.emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1, "fault": {"type": "drop"}}])
     failed = service.issue()
     assert (failed["statusCode"], failed["json"]["error"]["possiblyDelivered"]) == (503, True)
@@ -194,7 +298,8 @@ def test_a_send_that_may_have_gone_out_leaves_no_code_but_keeps_the_cooldown(ser
     assert service.issue()["json"]["error"]["limit"] == "cooldown"
 
 
-def test_aliyun_flow_control_is_a_429_and_leaves_no_code(service):
+def test_aliyun_flow_control_is_a_429_and_leaves_no_code(configure):
+    service = configure(revealReasons=True)
     service.emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1,
                                  "fault": {"type": "error", "code": "isv.BUSINESS_LIMIT_CONTROL"}}])
     refused = service.issue()
@@ -342,7 +447,7 @@ def test_a_store_failure_while_taking_a_code_back_keeps_the_send_error(service, 
 
 
 def test_checks_from_one_client_are_limited_across_numbers(configure):
-    service = configure(perIpChecks=[{"max": 3, "seconds": 600}])
+    service = configure(perIpChecks=[{"max": 3, "seconds": 600}], revealReasons=True)
     service.issue()
     code = service.last_code()
     for phone in ("13700137001", "13700137002", "13700137003"):  # spraying guesses at other numbers

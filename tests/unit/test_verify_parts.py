@@ -60,6 +60,7 @@ def test_the_policy_defaults_follow_the_issue():
     assert (config.codeLength, config.ttl, config.resendCooldown, config.maxAttempts) == (6, 300, 60, 5)
     assert [(limit.max, limit.seconds) for limit in config.perPhone] == [(5, 3600), (10, 86400)]
     assert (config.countryCodes, config.alphabet, config.keepPreviousCodes) == (["86"], "digits", False)
+    assert config.revealReasons is False  # a failed check tells nothing about the number unless asked to
 
 
 @pytest.mark.parametrize(
