@@ -32,7 +32,7 @@ from shared.errors import (
     InvalidParameterError,
     ProviderError,
     RateLimitedError,
-    RequestFailedError,
+    SmsError,
     StoreUnavailableError,
 )
 from shared.sms.message import Message, template_param
@@ -292,7 +292,7 @@ def _limited(result: IssueResult) -> RateLimitedError:
 def _refund(error: BaseException) -> frozenset[str]:
     """What a failed send gives back. Nothing went out: everything (cooldown included). It may
     have gone out: nothing but the code. Aliyun's flow control: all but the number's log."""
-    if isinstance(error, RequestFailedError) and error.possibly_delivered:
+    if not isinstance(error, SmsError) or error.possibly_delivered:  # not proven unsent: it may have gone out
         return frozenset()
     if isinstance(error, ProviderError) and error.provider_code == FLOW_CONTROL:
         return frozenset({"ip", "budget"})
