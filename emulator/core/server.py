@@ -23,11 +23,16 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     """ThreadingHTTPServer on daemon threads that remembers open connections so ``stop`` can cut them.
 
     Without that, a client's pooled keep-alive connection would keep being served after the
-    listening socket is closed.
+    listening socket is closed. The emulator and the local FC gateway (``emulator.fc.stack``) both
+    serve on it.
     """
 
     daemon_threads = True
     allow_reuse_address = True
+    # The listen backlog: connections the kernel queues while the accept loop is busy. socketserver's
+    # default of 5 dropped the SYNs of a burst of 32 clients (1 s+ stalls, then resets on timeouts);
+    # Linux caps it at net.core.somaxconn (4096 by default).
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], dispatch: Dispatch) -> None:
         self.dispatch = dispatch

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import select
+import selectors
 import subprocess
 import sys
 import threading
@@ -82,6 +82,9 @@ class FunctionInstance:
         return self.process.poll() is None
 
     def invoke(self, event: bytes, context: dict[str, Any], timeout: float) -> Outcome:
+        """One request and its answer. Anything but an answer (the instance exited, timed out, or
+        its pipe broke or gave something that is not an answer) stops the instance: it is never used
+        again. The handler may have run, so the outcome says so."""
         started = time.monotonic()
         request = {"event": base64.b64encode(event).decode("ascii"), "context": context}
         try:
@@ -89,27 +92,34 @@ class FunctionInstance:
             stdin.write(json.dumps(request).encode("utf-8") + b"\n")
             stdin.flush()
             line = self._read_line(started + timeout)
+            if line is not None:
+                return decode_answer(json.loads(line), _ms(started))
         except (BrokenPipeError, EOFError, OSError):
             self.stop()
             return Outcome.failure("InstanceExited", f"the function instance exited (code {self.process.poll()})",
                                    _ms(started))
-        if line is None:
+        except Exception as error:  # noqa: BLE001 - a failure of the runtime, not of the handler
             self.stop()
-            return Outcome.failure("FunctionTimeout", f"Function timed out after {timeout:g} seconds", _ms(started))
-        return decode_answer(json.loads(line), _ms(started))
+            return Outcome.failure("InstanceFailed", f"the local runtime lost the function instance "
+                                   f"({type(error).__name__}: {error}); the handler may have run", _ms(started))
+        self.stop()
+        return Outcome.failure("FunctionTimeout", f"Function timed out after {timeout:g} seconds", _ms(started))
 
     def _read_line(self, deadline: float) -> bytes | None:
+        """The next line of the answer pipe, or None at the deadline. A selector, not ``select()``,
+        which refuses file descriptors past 1023 (a busy gateway with many open connections)."""
         stdout = self._pipe(self.process.stdout)
-        while b"\n" not in self._buffer:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            ready, _, _ = select.select([stdout], [], [], remaining)
-            if ready:
-                chunk = os.read(stdout.fileno(), 1 << 16)
-                if not chunk:
-                    raise EOFError
-                self._buffer += chunk
+        with selectors.DefaultSelector() as selector:
+            selector.register(stdout, selectors.EVENT_READ)
+            while b"\n" not in self._buffer:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                if selector.select(remaining):
+                    chunk = os.read(stdout.fileno(), 1 << 16)
+                    if not chunk:
+                        raise EOFError
+                    self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line
 
@@ -158,10 +168,13 @@ class InstancePool:
 
     def invoke(self, event: bytes, context: dict[str, Any]) -> Outcome:
         instance = self._acquire()
+        reusable = False
         try:
-            return instance.invoke(event, context, float(self.spec.timeout))
+            outcome = instance.invoke(event, context, float(self.spec.timeout))
+            reusable = True
+            return outcome
         finally:
-            self._release(instance)
+            self._release(instance, reusable)
 
     def _acquire(self) -> FunctionInstance:
         with self._condition:
@@ -187,9 +200,10 @@ class InstancePool:
                 self._condition.notify()
             raise
 
-    def _release(self, instance: FunctionInstance) -> None:
+    def _release(self, instance: FunctionInstance, reusable: bool) -> None:
+        """Back to the idle list if it answered and lives; otherwise it is stopped and forgotten."""
         with self._condition:
-            if instance.alive and not self._closed:
+            if reusable and instance.alive and not self._closed:
                 self._idle.append(instance)
             else:
                 self._count -= 1

@@ -74,10 +74,13 @@ class LocalStack:
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
+    def create_server(self) -> EmulatorHTTPServer:
+        """The gateway's HTTP server, bound to the options' host and port and not yet serving."""
+        return EmulatorHTTPServer((self.options.host, self.options.port), Gateway(self.runtime, self.timers, self.bus))
+
     def start(self) -> LocalStack:
         if self._server is None:
-            server = EmulatorHTTPServer((self.options.host, self.options.port), Gateway(self.runtime, self.timers,
-                                                                                        self.bus))
+            server = self.create_server()
             self._server = server
             self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                             name="fc-gateway", daemon=True)

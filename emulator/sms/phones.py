@@ -1,10 +1,15 @@
-"""Mainland China mobile numbers as Dysmsapi accepts them."""
+"""Mainland China mobile numbers as Dysmsapi accepts them: ASCII digits only.
+
+``\\d`` in a ``str`` pattern also matches fullwidth (``７``), Arabic-Indic (``٠``) and every other
+Unicode decimal digit; Aliyun answers ``isv.MOBILE_NUMBER_ILLEGAL`` for those, so the pattern
+names ``[0-9]``.
+"""
 
 from __future__ import annotations
 
 import re
 
-MOBILE = re.compile(r"^(?:\+?86|0086)?(1[3-9]\d{9})$")
+MOBILE = re.compile(r"^(?:\+?86|0086)?(1[3-9][0-9]{9})$")
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -15,6 +20,8 @@ def normalize_phone(raw: str) -> str | None:
     >>> normalize_phone("+8613800138000")
     '13800138000'
     >>> normalize_phone("12345") is None
+    True
+    >>> normalize_phone("13\uff1700070001") is None  # a fullwidth 7
     True
     """
     match = MOBILE.match(raw.strip())

@@ -2,7 +2,9 @@
 
 Field names and types follow the SDK models of dysmsapi 4.6.0: QuerySmsTemplate answers
 ``TemplateStatus``/``TemplateType`` as integers while GetSmsTemplate answers them as strings;
-``TotalCount`` is a string; signature statuses are integers.
+``TotalCount`` is a string; signature statuses are integers. QuerySmsTemplate (offline) and
+QuerySmsSign (being retired) stay for other clients; sms-fc calls GetSmsTemplate and GetSmsSign.
+Sources in the emulator's README ("Dysmsapi signatures and templates").
 """
 
 from __future__ import annotations

@@ -84,21 +84,23 @@ class SmsGateway:
             return SendOutcome(body=body, attempts=attempt)
 
 
-    def query_sign(self, sign_name: str) -> dict[str, Any]:
-        """QuerySmsSign: ``SignStatus`` (0 reviewing, 1 approved, 2 rejected), ``Reason``, ...; raises 46002/46003."""
-        from alibabacloud_dysmsapi20170525.models import QuerySmsSignRequest
+    def get_sign(self, sign_name: str) -> dict[str, Any]:
+        """GetSmsSign: ``SignStatus`` (integer: 0 reviewing, 1 approved, 2 rejected, 10 cancelled),
+        ``AuditInfo.RejectInfo``, ...; raises 46002/46003. (QuerySmsSign is being retired.)"""
+        from alibabacloud_dysmsapi20170525.models import GetSmsSignRequest
 
         return self._query(
-            lambda: self.client.query_sms_sign_with_options(QuerySmsSignRequest(sign_name=sign_name), self.runtime)
+            lambda: self.client.get_sms_sign_with_options(GetSmsSignRequest(sign_name=sign_name), self.runtime)
         )
 
-    def query_template(self, template_code: str) -> dict[str, Any]:
-        """QuerySmsTemplate: ``TemplateStatus``, ``TemplateType``, ``TemplateContent``, ...; raises 46002/46003."""
-        from alibabacloud_dysmsapi20170525.models import QuerySmsTemplateRequest
+    def get_template(self, template_code: str) -> dict[str, Any]:
+        """GetSmsTemplate: ``TemplateStatus`` and ``TemplateType`` (strings: ``"1"``), ``TemplateContent``,
+        ``AuditInfo.RejectInfo``, ...; raises 46002/46003. (QuerySmsTemplate is offline.)"""
+        from alibabacloud_dysmsapi20170525.models import GetSmsTemplateRequest
 
         return self._query(
-            lambda: self.client.query_sms_template_with_options(
-                QuerySmsTemplateRequest(template_code=template_code), self.runtime
+            lambda: self.client.get_sms_template_with_options(
+                GetSmsTemplateRequest(template_code=template_code), self.runtime
             )
         )
 

@@ -120,7 +120,7 @@ def _check_plaintext(report: Report, item: LoadedElement) -> None:
 def _check_signature(report: Report, element: SmsAliyun) -> None:
     sign = element.config.verifySign
     try:
-        body = element.gateway.query_sign(sign)
+        body = element.gateway.get_sign(sign)
     except ProviderError as error:
         if error.provider_code in ACCESS_KEY_CODES:
             report.add("error", element.fullName, "access-key", f"Aliyun refused the AccessKey: {error.message}",
@@ -133,9 +133,9 @@ def _check_signature(report: Report, element: SmsAliyun) -> None:
         report.add("error", element.fullName, "reachability", f"cannot reach Dysmsapi: {error.message}",
                    "check SMS_DYSMS_ENDPOINT and the function's internet access")
         return
-    status = body.get("SignStatus")
+    status = _status(body.get("SignStatus"))
     if status != 1:
-        reason = f": {body['Reason']}" if body.get("Reason") else ""
+        reason = _reject_reason(body)
         severity = "warning" if status == 0 else "error"
         report.add(severity, element.fullName, "signature",
                    f"signature {sign!r} is {STATUS_NAMES.get(status, status)}{reason}",
@@ -149,15 +149,16 @@ def _check_template(report: Report, owner: str, need: TemplateNeed, service: Ele
                    "point it at an SMS.Aliyun element that passes the check")
         return
     try:
-        body = service.gateway.query_template(need.template_code)
+        body = service.gateway.get_template(need.template_code)
     except SmsError as error:
         report.add("error", owner, "template", f"{where}: {error.message}",
                    "create the template in the SMS console, or fix the template code")
         return
-    status = body.get("TemplateStatus")
+    status = _status(body.get("TemplateStatus"))
     if status != 1:
         report.add("warning" if status == 0 else "error", owner, "template",
-                   f"{where} is {STATUS_NAMES.get(status, status)}", "wait for review, or apply again")
+                   f"{where} is {STATUS_NAMES.get(status, status)}{_reject_reason(body)}",
+                   "wait for review, or apply again")
     found = set(VARIABLE.findall(str(body.get("TemplateContent") or "")))
     if need.variables is not None and found != need.variables:
         report.add("error", owner, "template-variables",
@@ -167,6 +168,21 @@ def _check_template(report: Report, owner: str, need: TemplateNeed, service: Ele
         report.add("error", owner, "template-variables",
                    f"{where} takes {len(found)} variables ({sorted(found)}), its use needs {need.variable_count}",
                    f"use a template with exactly {need.variable_count} variable")
+
+
+def _status(value: Any) -> Any:
+    """A review status as an integer: GetSmsSign answers ``1``, GetSmsTemplate ``"1"``."""
+    try:
+        return int(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
+def _reject_reason(body: dict[str, Any]) -> str:
+    """``": <reason>"`` from GetSmsSign / GetSmsTemplate's ``AuditInfo.RejectInfo``, or nothing."""
+    audit = body.get("AuditInfo")
+    reason = audit.get("RejectInfo") if isinstance(audit, dict) else None
+    return f": {reason}" if reason else ""
 
 
 def _config_fix(error: ConfigError) -> str:

@@ -14,11 +14,14 @@ from pathlib import Path
 
 import pytest
 from alibabacloud_dysmsapi20170525 import models
+from burst_support import burst, status
 from emulator_wire import NOTIFY, PHONE, SIGN
 
 from emulator import EmulatorServer
+from emulator.app import create_server
 from emulator.pytest_plugin import EmulatorHandle
 from emulator.seeds import DEFAULT_SEED, default_seed
+from emulator.state import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,6 +57,14 @@ def test_other_paths_are_oss_answering_xml(emulator):
     assert info.value.code == 404
     assert info.value.headers["Content-Type"] == "application/xml"
     assert b"<Code>NoSuchBucket</Code>" in info.value.read()
+
+
+def test_a_burst_of_64_connections_waits_in_the_listen_queue_and_each_is_answered():
+    """64 clients connect before the accept loop takes any (a backlog of 5 refused the 7th)."""
+    health = b"GET /_emulator/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    answers = burst(create_server(Emulator(default_seed())), health, clients=64)
+    assert [status(answer) for answer in answers] == [200] * 64
+    assert all(answer.endswith(b'{"status": "ok"}') for answer in answers)
 
 
 def test_stop_closes_idle_keep_alive_connections():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -168,3 +170,31 @@ def test_unknown_signs_and_templates_are_business_errors(sms):
     assert sms.query_sms_template(template).body.code == "isv.SMS_TEMPLATE_ILLEGAL"
     assert sms.get_sms_template(models.GetSmsTemplateRequest(template_code="SMS_0")).body.code == (
         "isv.SMS_TEMPLATE_ILLEGAL")
+
+
+def documented_fields(model):
+    """The response fields the SDK model (dysmsapi 4.6.0, generated from Aliyun's API metadata) knows."""
+    return set(re.findall(r"result\['(\w+)'\]", inspect.getsource(model.to_map)))
+
+
+@pytest.mark.parametrize(("action", "query", "model", "types"), [
+    ("GetSmsTemplate", {"TemplateCode": VERIFY}, models.GetSmsTemplateResponseBody,
+     {"TemplateCode": str, "TemplateContent": str, "TemplateStatus": str, "TemplateType": str, "TemplateTag": int,
+      "VariableAttribute": str, "CreateDate": str, "AuditInfo": dict}),
+    ("GetSmsSign", {"SignName": SIGN}, models.GetSmsSignResponseBody,
+     {"SignName": str, "SignCode": str, "SignStatus": int, "SignTag": str, "ThirdParty": bool, "QualificationId": int,
+      "RegisterResult": int, "SignIspRegisterDetailList": list, "CreateDate": str, "AuditInfo": dict}),
+])
+def test_get_sms_template_and_sign_answer_documented_fields_with_documented_types(wire, action, query, model, types):
+    reply = wire(action=action, query=query).acs3()
+    assert (reply.status, reply.code, reply.body["Message"]) == (200, "OK", "OK")
+    assert set(reply.body) <= documented_fields(model), set(reply.body) - documented_fields(model)
+    assert {name: type(reply.body[name]) for name in types} == types
+    assert set(reply.body["AuditInfo"]) == {"AuditDate", "RejectInfo"}
+
+
+@pytest.mark.parametrize(("action", "code"), [("GetSmsTemplate", "MissingTemplateCode"),
+                                              ("GetSmsSign", "MissingSignName")])
+def test_get_sms_template_and_sign_require_their_parameter(wire, action, code):
+    reply = wire(action=action, query={}).acs3()
+    assert (reply.status, reply.code) == (400, code)

@@ -68,6 +68,21 @@ def test_malformed_numbers_are_mobile_number_illegal(sms, emulator, phones):
     assert emulator.messages() == []
 
 
+UNICODE_DIGITS = [  # each a valid number but for one non-ASCII digit: fullwidth, Arabic-Indic, Devanagari, math bold
+    "13\uff1700070001", "137\u06600070001", "+861380013800\u0968", "0086138\U0001d7ce0138000",
+]
+
+
+@pytest.mark.parametrize("phone", UNICODE_DIGITS)
+def test_only_ascii_digits_make_a_number(sms, emulator, phone):
+    assert send(sms, phones=phone).code == "isv.MOBILE_NUMBER_ILLEGAL"
+    assert send(sms, phones=f"{PHONE},{phone}").code == "isv.MOBILE_NUMBER_ILLEGAL"
+    assert send_batch(sms, [PHONE, phone], params=[ORDER, ORDER]).code == "isv.MOBILE_NUMBER_ILLEGAL"
+    details = models.QuerySendDetailsRequest(phone_number=phone, send_date="20240101", page_size=10, current_page=1)
+    assert sms.query_send_details(details).body.code == "isv.MOBILE_NUMBER_ILLEGAL"
+    assert emulator.messages() == []
+
+
 def test_send_sms_takes_at_most_1000_numbers(sms, emulator):
     numbers = [f"139{i:08d}" for i in range(1001)]
     assert send(sms, phones=",".join(numbers)).code == "isv.MOBILE_COUNT_OVER_LIMIT"

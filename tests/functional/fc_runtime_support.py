@@ -85,9 +85,12 @@ resources:
 FUNCTIONS = {
     "echo": """
         import base64
+        import contextlib
+        import fcntl
         import json
         import os
         import pathlib
+        import stat
         import time
 
         CALLS = {"count": 0}  # module state: survives between calls of a warm instance
@@ -102,6 +105,12 @@ FUNCTIONS = {
                 body = base64.b64decode(body).decode()
             if "raise" in body or (not http and isinstance(data, dict) and data.get("raise")):
                 raise ValueError("asked to raise")
+            if "garble" in body:  # a line that is not an answer on the worker's answer pipe (a pipe written to)
+                for fd in map(int, os.listdir("/proc/self/fd")):
+                    with contextlib.suppress(OSError):
+                        if fd > 2 and stat.S_ISFIFO(os.fstat(fd).st_mode) and (
+                                fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY):
+                            os.write(fd, b"garbled\\n")
             if "gate" in body:  # hold this instance until the test opens the gate
                 state = pathlib.Path(os.environ["FAKE_STATE_DIR"])
                 (state / "gate-waiting").touch()

@@ -58,7 +58,7 @@ def test_a_healthy_element_gets_only_the_plaintext_warning(check, emulator):
     report, found = check()
     assert found == {("SMS.Default", "plaintext-secret", "warning")}
     assert report.summary()["ok"] is True and report.elements == ["SMS.Default"]
-    assert emulator.stats()["sms"]["QuerySmsSign"] == 1
+    assert emulator.stats()["sms"] == {"GetSmsSign": 1}
 
 
 def test_each_kind_of_misconfiguration_is_a_finding(check, emulator):
@@ -112,6 +112,10 @@ def test_templates_other_elements_rely_on(check, emulator):
         ("template-variables", "error", "approval template SMS_100000002"),
         ("template-variables", "error", "verification template SMS_100000002"),
     ]
+    rejected = next(f for f in report.findings if "SMS_100000005" in f.problem)
+    assert rejected.problem.endswith("is rejected: 营销内容需补充退订方式")  # GetSmsTemplate's AuditInfo.RejectInfo
+    # Only the current APIs: QuerySmsTemplate is offline and QuerySmsSign being retired (Aliyun's API list)
+    assert emulator.stats()["sms"] == {"GetSmsSign": 1, "GetSmsTemplate": 7}
 
 
 def test_a_type_element_is_checked_through_its_instances(check, emulator):
@@ -121,7 +125,7 @@ def test_a_type_element_is_checked_through_its_instances(check, emulator):
     write(check.root, "SMS/Shop/sms.json", {"accessSecret": emulator.access_key_secret})
     report, found = check()
     assert found == {("SMS.Shop", "plaintext-secret", "warning")}
-    assert emulator.stats()["sms"]["QuerySmsSign"] == 1
+    assert emulator.stats()["sms"] == {"GetSmsSign": 1}
 
 
 def test_unreachable_dysmsapi(check, emulator, closed_port_endpoint):
