@@ -36,7 +36,7 @@ def dev_seed(credentials: RoleCredentials) -> dict[str, Any]:
 def clear_store(state_dir: Path) -> None:
     """Start from an empty store, as the emulator starts from its seed: otherwise codes, limits and
     approval records of an earlier run (the walkthrough's sample event among them) would carry over."""
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-journal", "-wal", "-shm"):  # -wal, -shm: left by versions that used WAL
         (state_dir / f"sms-fc.db{suffix}").unlink(missing_ok=True)
 
 

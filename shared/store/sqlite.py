@@ -1,9 +1,12 @@
 """The embedded store: one SQLite file shared by every process on one machine.
 
-Every check-and-update runs in a ``BEGIN IMMEDIATE`` transaction (WAL mode, a busy timeout),
-so processes on the same file take turns; threads of one process share one connection behind
-a lock. ``:memory:`` gives a private database per store object, for tests. Expired rows are
-ignored by every decision and deleted by the next claim.
+Every check-and-update runs in a ``BEGIN IMMEDIATE`` transaction (a rollback journal, a busy
+timeout), so processes on the same file take turns; threads of one process share one
+connection behind a lock. The connection is kept only while it is sound (``sqlite_file``: a
+read-only, failed or orphaned connection is dropped, and the store answers
+:class:`StoreUnavailableError` until the file is usable). ``:memory:`` gives a private
+database per store object, for tests. Expired rows are ignored by every decision and deleted
+by the next claim.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from shared.store.base import (
@@ -32,9 +34,7 @@ from shared.store.base import (
 )
 from shared.store.sqlite_codes import SCHEMA as CODES_SCHEMA
 from shared.store.sqlite_codes import SqliteCodes
-
-MEMORY = ":memory:"
-BUSY_TIMEOUT_MS = 5000
+from shared.store.sqlite_file import SqliteFile, roll_back
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS idempotency (
@@ -60,7 +60,7 @@ class SqliteStore(SqliteCodes, Store):
         self.path = path
         self.clock = clock
         self._lock = threading.Lock()
-        self._db: sqlite3.Connection | None = None
+        self._file = SqliteFile(path, (*SCHEMA, *CODES_SCHEMA))
 
     # -- idempotency records -------------------------------------------------------------
 
@@ -143,39 +143,37 @@ class SqliteStore(SqliteCodes, Store):
 
     def ping(self) -> None:
         with self._guarded() as db:
-            db.execute("SELECT 1").fetchone()
+            db.execute("PRAGMA schema_version").fetchone()
 
     def close(self) -> None:
         with self._lock:
-            if self._db is not None:
-                self._db.close()
-                self._db = None
+            self._file.drop()
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One ``BEGIN IMMEDIATE`` transaction: the write lock is taken before the first read."""
+        """One ``BEGIN IMMEDIATE`` transaction: the write lock is taken before the first read, and
+        nothing is committed unless the path still names the file it was written to."""
         with self._guarded() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
+                self._file.check()
             except BaseException:
-                db.execute("ROLLBACK")
+                if not roll_back(db):
+                    self._file.drop()
                 raise
             db.execute("COMMIT")
 
     @contextmanager
     def _guarded(self) -> Iterator[sqlite3.Connection]:
-        """The connection, held by this thread alone; SQLite errors become StoreUnavailableError."""
+        """The connection, held by this thread alone; SQLite errors become StoreUnavailableError,
+        and the connection is dropped after any of them but a busy timeout."""
         with self._lock:
             try:
-                yield self._connection()
+                yield self._file.connection()
             except (sqlite3.Error, OSError) as error:
+                self._file.failed(error)
                 raise StoreUnavailableError(f"SQLite store failed: {error}") from error
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._db is None:
-            self._db = _connect(self.path)
-        return self._db
 
 
 def _owned(db: sqlite3.Connection, key: str, token: str, now: float) -> tuple[Any, ...] | None:
@@ -185,35 +183,3 @@ def _owned(db: sqlite3.Connection, key: str, token: str, now: float) -> tuple[An
         (key, token, now),
     ).fetchone()
     return tuple(row) if row is not None else None
-
-
-def _connect(path: str) -> sqlite3.Connection:
-    if path != MEMORY:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
-    try:
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if path != MEMORY:
-            _switch_to_wal(db)
-            db.execute("PRAGMA synchronous = NORMAL")
-        db.execute("BEGIN IMMEDIATE")  # waits its turn: a plain CREATE racing another writer fails at once
-        for statement in (*SCHEMA, *CODES_SCHEMA):
-            db.execute(statement)
-        db.execute("COMMIT")
-    except BaseException:
-        db.close()
-        raise
-    return db
-
-
-def _switch_to_wal(db: sqlite3.Connection) -> None:
-    """``PRAGMA journal_mode = WAL``, retried: on a new file, connections opening at the same moment
-    race to convert it, and the loser gets "database is locked" at once, without the busy wait."""
-    for attempt in range(1, 51):
-        try:
-            db.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or attempt == 50:
-                raise
-            time.sleep(0.01 * attempt)

@@ -1,4 +1,4 @@
-"""What only the SQLite store promises: files, WAL, purging, and waiting for a busy writer."""
+"""What only the SQLite store promises: files, a rollback journal, purging, and waiting for a busy writer."""
 
 import sqlite3
 import threading
@@ -6,8 +6,7 @@ import time
 
 import pytest
 
-from shared.store import StoreUnavailableError, open_store
-from shared.store import sqlite as sqlite_store
+from shared.store import StoreUnavailableError, open_store, sqlite_file
 
 TTL, LEASE = 100.0, 10.0
 
@@ -27,15 +26,30 @@ def test_relative_paths_start_at_the_working_directory(tmp_path, monkeypatch, cl
     assert (tmp_path / ".dev" / "sms-fc.db").is_file()
 
 
-def test_file_uses_wal_and_survives_reopening(tmp_path, clock):
+def test_file_uses_a_rollback_journal_and_survives_reopening(tmp_path, clock):
     url = f"sqlite:///{tmp_path / 'store.db'}"
     with open_store(url, clock=clock) as store:
         token = store.claim("k", "fp", ttl=TTL, lease=LEASE).token
         store.complete("k", token, {"ok": 1}, ttl=TTL)
+        assert sorted(path.name for path in tmp_path.iterdir()) == ["store.db"]  # no -wal, no -shm to map
     with sqlite3.connect(tmp_path / "store.db") as db:
-        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
     with open_store(url, clock=clock) as store:
         assert store.claim("k", "fp", ttl=TTL, lease=LEASE).response == {"ok": 1}
+
+
+def test_a_file_left_in_wal_mode_is_converted_and_keeps_its_records(tmp_path, clock):
+    path = tmp_path / "store.db"
+    with open_store(f"sqlite:///{path}", clock=clock) as store:
+        token = store.claim("k", "fp", ttl=TTL, lease=LEASE).token
+        store.complete("k", token, {"ok": 1}, ttl=TTL)
+    earlier = sqlite3.connect(path, isolation_level=None)  # as an earlier version left it
+    assert earlier.execute("PRAGMA journal_mode = WAL").fetchone() == ("wal",)
+    earlier.close()
+    with open_store(f"sqlite:///{path}", clock=clock) as store:
+        assert store.claim("k", "fp", ttl=TTL, lease=LEASE).response == {"ok": 1}
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
 def test_memory_stores_are_private():
@@ -79,7 +93,7 @@ def test_a_busy_writer_is_waited_for(tmp_path, clock):
 
 
 def test_a_writer_busy_past_the_timeout_is_store_unavailable(tmp_path, clock, monkeypatch):
-    monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(sqlite_file, "BUSY_TIMEOUT_MS", 100)
     path = tmp_path / "store.db"
     with open_store(f"sqlite:///{path}", clock=clock) as store:
         store.ping()
