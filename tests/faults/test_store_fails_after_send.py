@@ -10,7 +10,7 @@ from fc_support import PHONE, auth, body, http_event, invoke
 from functions.send_sms.index import handler
 from shared.elements import runtime
 from shared.idempotency import keys
-from shared.store import sqlite as sqlite_store
+from shared.store import sqlite_file
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def slow_send_locked_store(service, tmp_path, monkeypatch):
     """SendSms takes 0.4 s; while it runs, another process's transaction locks the SQLite store
     until the request has answered. Completing the idempotency record then fails ("database is
     locked") however often it is retried."""
-    monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT_MS", 20)
+    monkeypatch.setattr(sqlite_file, "BUSY_TIMEOUT_MS", 20)
     monkeypatch.setattr(keys, "LEASE_SECONDS", 2.0)
     runtime.reset()
     service.set_chaos([{"service": "sms", "action": "SendSms", "count": 1, "fault": {"type": "latency", "ms": 400}}])
