@@ -33,7 +33,8 @@ def test_normalize_rejects_non_mainland_mobile(raw):
 
 @pytest.mark.parametrize(
     "raw",
-    ["13７00070001", "137٠0070001", "13８00138000", "+86１３８００１３８０００", "１３８００１３８０００", "1380013800０"],
+    ["13７00070001", "137٠0070001", "13８00138000", "1380013800０", "+86１３８００１３８０００",
+     "１３８００１３８０００"],
 )
 def test_only_ascii_digits_make_a_number(raw):
     """Unicode digits would count as a second number with fresh limits, and be texted."""
@@ -41,7 +42,8 @@ def test_only_ascii_digits_make_a_number(raw):
         normalize_phone(raw)
 
 
-@pytest.mark.parametrize("raw", [10**5000, -13800138000, 0, 10**16 + 13800138000], ids=["huge", "negative", "zero", "17 digits"])
+@pytest.mark.parametrize("raw", [10**5000, -13800138000, 0, 10**16 + 13800138000],
+                         ids=["huge", "negative", "zero", "17 digits"])
 def test_ints_outside_any_number_are_46001_not_a_crash(raw):
     with pytest.raises(InvalidParameterError, match="not a mainland mobile number"):
         normalize_phone(raw)
