@@ -56,7 +56,7 @@ def bad_phone(draw: Any) -> Any:
     if kind == "second digit":  # 10, 11, 12 start no mobile number
         return "1" + draw(st.sampled_from("012")) + draw(st.text(string.digits, min_size=9, max_size=9))
     if kind == "length":
-        n = draw(st.one_of(st.integers(0, 10), st.integers(14, 40)))
+        n = draw(st.one_of(st.integers(0, 9), st.integers(11, 40)))  # never the 10 after the 1 of a mobile
         return "1" + draw(st.text(string.digits, min_size=n, max_size=n)) if n else ""
     if kind == "letters":
         text = list(PHONE)
