@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8800
 FC_PORT ?= 8801
 
-.PHONY: dev test lint typecheck bench install clean build lock check
+.PHONY: dev test soak lint typecheck bench install clean build lock check
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: install
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+
+## The fuzz suite at length: at least 10,000 bad inputs per HTTP route (tests/fuzz; `make test`
+## runs it bounded), with the count per route printed at the end.
+soak: install
+	SMS_FUZZ_PROFILE=soak $(PY) -m pytest tests/fuzz -q -p no:cacheprovider
 
 lint: install
 	$(PY) -m ruff check .

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, PlainValidator, ValidationError
+from pydantic_core import PydanticCustomError
 
 from shared.errors import InvalidParameterError
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+LONGEST_NAME = 64  # a caller's key longer than this is cut where an error names it
 
 
 def validate(model: type[M], data: Any, where: str) -> M:
@@ -25,9 +29,29 @@ def describe(exc: ValidationError, where: str = "", *, dotted: bool = False) -> 
     return "; ".join(f"{location(where, err['loc'], dotted)}: {err['msg']}" for err in exc.errors())
 
 
+def checked(check: Callable[[Any], T], *, plain: bool = False) -> AfterValidator | PlainValidator:
+    """A pydantic validator running ``check``, one of the checks the library's own edges use:
+    its 46001 becomes this field's error, so a body names the field as ``body.phoneList[2]: ...``.
+
+    ``plain``: ``check`` takes the raw value and checks its type itself (the annotation then
+    states what ``check`` returns); otherwise it runs after the annotation's own validation."""
+
+    def run(value: Any) -> T:
+        try:
+            return check(value)
+        except InvalidParameterError as error:
+            raise PydanticCustomError("invalid", "{reason}", {"reason": error.message}) from None
+
+    return PlainValidator(run) if plain else AfterValidator(run)
+
+
 def location(where: str, loc: tuple[Any, ...], dotted: bool = False) -> str:
-    """``where`` followed by pydantic's path: ``body.phoneList[0]`` (``phoneList.0`` if ``dotted``)."""
+    """``where`` followed by pydantic's path: ``body.phoneList[0]`` (``phoneList.0`` if ``dotted``).
+
+    A key the caller chose (a ``params`` name) is cut to :data:`LONGEST_NAME` characters."""
     text = where
     for part in loc:
+        if isinstance(part, str) and len(part) > LONGEST_NAME:
+            part = part[: LONGEST_NAME - 1] + "…"
         text += f"[{part}]" if isinstance(part, int) and not dotted else f".{part}"
     return text.lstrip(".") or "(root)"

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, model_validator
 
 from shared import log
 from shared.elements.runtime import app_for
 from shared.fc.api_keys import authenticate
 from shared.fc.http import HttpRequest, HttpResponse
-from shared.sms.message import check_template_code, template_param
-from shared.sms.notify import Notice, send_notice
-from shared.sms.phones import normalize_phone_list
+from shared.sms import phones
+from shared.sms.message import MAX_PARAMS, check_param_name, param_text, template_code, template_param
+from shared.sms.notify import Notice, check_element_name, send_notice
 from shared.sms.recipients import Recipients
+from shared.validation import checked
+
+# Each field is checked here, before the Idempotency-Key is claimed, by the checks sendMessage and
+# notify use; what comes out is typed and final (README "Input bounds").
+ElementName = Annotated[StrictStr, checked(check_element_name)]
+TemplateCode = Annotated[StrictStr, checked(template_code)]
+ParamName = Annotated[StrictStr, checked(check_param_name)]
+ParamValue = Annotated[StrictStr | StrictInt | StrictFloat, checked(param_text)]
+Phone = Annotated[str, checked(lambda raw: phones.normalize_phone(raw), plain=True)]  # each number checked once
+
+
+def _unique(numbers: list[str] | None) -> list[str] | None:
+    return None if numbers is None else list(dict.fromkeys(numbers))
 
 
 class SendBody(BaseModel):
@@ -22,12 +35,12 @@ class SendBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    service: str = Field(min_length=1)
-    templateCode: str = Field(min_length=1)  # noqa: N815 - the API's field names
-    params: dict[str, StrictStr | StrictInt | StrictFloat] = Field(default_factory=dict)
-    phoneList: list[StrictStr | StrictInt] | None = None  # noqa: N815
+    service: ElementName
+    templateCode: TemplateCode  # noqa: N815 - the API's field names
+    params: dict[ParamName, ParamValue] = Field(default_factory=dict, max_length=MAX_PARAMS)
+    phoneList: Annotated[list[Phone], Field(max_length=phones.MAX_PHONES), AfterValidator(_unique)] | None = None  # noqa: N815
     recipients: Recipients | None = None
-    directory: str | None = None
+    directory: ElementName | None = None
 
     @model_validator(mode="after")
     def _someone(self) -> SendBody:
@@ -58,8 +71,7 @@ def post_messages(request: HttpRequest) -> HttpResponse:
 
 
 def send(app: Any, body: SendBody, sending: Callable[[], None] | None = None) -> dict[str, Any]:
-    phones = tuple(normalize_phone_list(body.phoneList)) if body.phoneList else ()
-    notice = Notice(body.service, check_template_code(body.templateCode), template_param(body.params), phones,
+    notice = Notice(body.service, body.templateCode, template_param(body.params), tuple(body.phoneList or ()),
                     body.recipients, body.directory)
     return send_notice(app, notice, sending=sending)
 

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from shared.errors import InvalidParameterError, UnknownElementError
+from shared.elements.element import element_path
+from shared.errors import ConfigError, InvalidParameterError, UnknownElementError
 from shared.sms.message import Message, check_template_code, encode_params
 from shared.sms.phones import normalize_phone_list
 from shared.sms.recipients import Recipients
+from shared.validation import validate
 
 if TYPE_CHECKING:
     from shared.elements.app import App
@@ -52,11 +54,42 @@ def notify(
         >>> notify(service="SMS.Default", templateCode="SMS_100000002", params={"name": "张三", "order": "1"},
         ...        recipients={"departments": ["sales"]})
     """
+    service = named("service", service)
+    directory = None if directory is None else named("directory", directory)
     phones = tuple(normalize_phone_list(phoneList)) if phoneList else ()
-    wanted = Recipients.model_validate(recipients) if isinstance(recipients, dict) else recipients
+    wanted = recipients if recipients is None or isinstance(recipients, Recipients) else validate(
+        Recipients, recipients, "recipients")
     template_param = encode_params(params)
-    notice = Notice(service, check_template_code(templateCode), template_param, phones, wanted, directory)
+    notice = Notice(service, check_template_code(templateCode, "templateCode"), template_param, phones, wanted,
+                    directory)
     return send_notice(app, notice)
+
+
+MAX_ELEMENT_NAME_CHARS = 128  # our choice
+
+
+def check_element_name(name: object) -> str:
+    """An element full name a request may give (``SMS.Default``): a 46001 for anything else, so
+    that a caller's typo is never an element-loading error (a 500)."""
+    if not isinstance(name, str) or not name:
+        raise InvalidParameterError("must be an element full name, e.g. 'SMS.Default'")
+    if len(name) > MAX_ELEMENT_NAME_CHARS:
+        raise InvalidParameterError(f"must be at most {MAX_ELEMENT_NAME_CHARS} characters, got {len(name)}")
+    try:
+        element_path(name)
+    except ConfigError:
+        raise InvalidParameterError(
+            "must be an element full name '<Meta>.<Name>' of letters, digits and '_', e.g. 'SMS.Default'"
+        ) from None
+    return name
+
+
+def named(field: str, name: object) -> str:
+    """:func:`check_element_name` for the argument ``field``."""
+    try:
+        return check_element_name(name)
+    except InvalidParameterError as error:
+        raise InvalidParameterError(f"{field} {error.message}") from None
 
 
 def send_notice(app: App | None, notice: Notice, *, sending: Callable[[], None] | None = None) -> dict[str, Any]:

@@ -7,20 +7,25 @@ import re
 from shared.errors import InvalidParameterError
 
 _SEPARATORS = re.compile(r"[\s\-()]")
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")  # ASCII digits only: \d would take "13８00138000" as a second number
 _PREFIXES = ("+86", "0086", "86")
+MAX_PHONES = 10_000  # entries in one phoneList (our choice): ten SendSms calls of Aliyun's 1,000
+_LONGEST_INT = 10**16  # an int phone past this many digits is no number (and str() of a huge int raises)
 
 
 def normalize_phone(raw: object) -> str:
     """Return the 11-digit form of a mainland mobile number, or raise 46001.
 
     Accepts ``+86``, ``0086`` and ``86`` prefixes, spaces, dashes and parentheses;
-    an int is taken as its digits.
+    an int is taken as its digits. Digits are ASCII only: ``13８00138000`` (a fullwidth 8) and
+    ``137٠0070001`` (an Arabic-Indic 0) are not numbers Aliyun can text.
     """
     if type(raw) is str and _MOBILE.fullmatch(raw):
         return raw  # the common case, already normalised
     if isinstance(raw, bool) or not isinstance(raw, (str, int)):
         raise InvalidParameterError(f"phone number must be a string, got {type(raw).__name__}")
+    if isinstance(raw, int) and not 0 < raw < _LONGEST_INT:
+        raise InvalidParameterError("not a mainland mobile number")
     text = _SEPARATORS.sub("", str(raw))
     for prefix in _PREFIXES:
         if text.startswith(prefix) and len(text) == len(prefix) + 11:
@@ -39,6 +44,8 @@ def normalize_phone_list(phone_list: object) -> list[str]:
         raise InvalidParameterError(f"phoneList must be a list, got {type(phone_list).__name__}")
     if not phone_list:
         raise InvalidParameterError("phoneList is empty")
+    if len(phone_list) > MAX_PHONES:
+        raise InvalidParameterError(f"phoneList has {len(phone_list)} entries; at most {MAX_PHONES} per request")
     unique: dict[str, None] = {}
     for index, raw in enumerate(phone_list):
         try:

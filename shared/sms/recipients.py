@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+MAX_IDS = 1000  # ids in each of members, departments and roles (our choice)
+MAX_ID_CHARS = 128  # one directory id (our choice)
+DirectoryId = Annotated[StrictStr, Field(min_length=1, max_length=MAX_ID_CHARS)]
 
 
 class Recipients(BaseModel):
@@ -10,9 +16,9 @@ class Recipients(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    members: list[str] = Field(default_factory=list)
-    departments: list[str] = Field(default_factory=list)
-    roles: list[str] = Field(default_factory=list)
+    members: list[DirectoryId] = Field(default_factory=list, max_length=MAX_IDS)
+    departments: list[DirectoryId] = Field(default_factory=list, max_length=MAX_IDS)
+    roles: list[DirectoryId] = Field(default_factory=list, max_length=MAX_IDS)
 
     def is_empty(self) -> bool:
         return not (self.members or self.departments or self.roles)

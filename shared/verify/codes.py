@@ -12,6 +12,8 @@ import hmac
 import re
 import secrets
 
+from shared.errors import InvalidParameterError
+
 # Letters that read alike (I/1, O/0) are left out of the letter sets.
 ALPHABETS = {
     "digits": "0123456789",
@@ -19,6 +21,7 @@ ALPHABETS = {
     "alphanumeric": "23456789ABCDEFGHJKLMNPQRSTUVWXYZ",
 }
 _TYPING = re.compile(r"[\s\-]")
+_TYPED = re.compile(r"[A-Za-z0-9]+")  # ASCII: a fullwidth "１２３４５６" is no code we texted
 
 
 def generate_code(length: int, alphabet: str) -> str:
@@ -28,8 +31,13 @@ def generate_code(length: int, alphabet: str) -> str:
 
 
 def normalize_code(typed: str) -> str:
-    """What a person typed, as the code was generated: no spaces or dashes, upper case."""
-    return _TYPING.sub("", typed).upper()
+    """What a person typed, as the code was generated: no spaces or dashes, upper case.
+
+    Anything but ASCII letters and digits is a 46001 naming ``code``, before any attempt counts."""
+    text = _TYPING.sub("", typed)
+    if not _TYPED.fullmatch(text):
+        raise InvalidParameterError("code must be the letters and digits of the code texted (ASCII)")
+    return text.upper()
 
 
 class Digester:

@@ -46,7 +46,17 @@ def test_prefixes_are_normalised_and_duplicates_texted_once(make_app, emulator):
         ([PHONE], {"name": {"nested": 1}}, NOTIFY_TEMPLATE),
         ([PHONE], "name=a", NOTIFY_TEMPLATE),
         ([PHONE], {"name": "a"}, ""),
+        ([PHONE], {"name": float("nan")}, NOTIFY_TEMPLATE),
+        ([PHONE], {"name": float("inf")}, NOTIFY_TEMPLATE),
+        ([PHONE], {"name": "a" * 36}, NOTIFY_TEMPLATE),
+        ([PHONE], {"name": 10**5000}, NOTIFY_TEMPLATE),
+        ([PHONE], {"name": "a"}, "S" * 70_000),
+        (["13７00070001"], {"name": "a"}, NOTIFY_TEMPLATE),
+        ([-13800138000], {"name": "a"}, NOTIFY_TEMPLATE),
+        ([PHONE] * 10_001, {"name": "a"}, NOTIFY_TEMPLATE),
     ],
+    ids=["empty", "none", "str", "short", "nested", "str params", "no template", "nan", "inf", "long value",
+         "huge int", "long template", "unicode digit", "negative int", "10001 numbers"],
 )
 def test_bad_arguments_raise_46001_and_send_nothing(make_app, emulator, phones, params, template):
     with pytest.raises(SmsError) as info:

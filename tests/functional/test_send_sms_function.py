@@ -7,6 +7,8 @@ from fc_support import FULL_KEY, LIMITED_KEY, PHONE, auth, body, http_event, inv
 from functional_support import log_lines
 
 from functions.send_sms.index import handler
+from shared.elements import runtime
+from shared.errors import InvalidParameterError
 from shared.fc.api_keys import hash_key
 
 
@@ -78,12 +80,38 @@ def test_limited_key_may_only_use_its_template(service):
     (body(service="SMS.Nope"), "service: unknown element SMS.Nope"),
     (body(extra=1), "body.extra: Extra inputs are not permitted"),
     (body(phoneList=None, recipients={"members": ["ghost"]}), "no recipient has a usable phone number"),
+    # bounds: what Aliyun would refuse, or what cannot be a send (README "Input bounds")
+    (body(templateCode="S" * 70_000), "body.templateCode: must be at most 64 characters"),
+    (body(params={"name": "张" * 36}), "body.params.name: must be at most 35 characters"),
+    (body(params={"name": 10**40}), "body.params.name: must be at most 35 characters"),
+    (body(params={"k" * 65: "v"}), "a key must be at most 64 characters"),
+    (body(params={f"p{i}": "v" for i in range(51)}), "body.params: Dictionary should have at most 50 items"),
+    (body(phoneList=[f"1380013{i:04d}" for i in range(10_001)]), "body.phoneList: List should have at most 10000"),
+    (body(phoneList=["13７00070001"]), "body.phoneList[0]: not a mainland mobile number"),
+    (body(phoneList=[PHONE, "137٠0070001"]), "body.phoneList[1]: not a mainland mobile number"),
+    (body(phoneList=None, recipients={"members": ["u" * 129]}), "body.recipients.members[0]"),
+    (body(service="bad name!"), "body.service: must be an element full name"),
+    (body(service="x"), "body.service: must be an element full name"),
+    (body(service="SMS." + "x" * 200), "body.service: must be at most 128 characters"),
+    (body(phoneList=None, recipients={"roles": ["approver"]}, directory="x"), "body.directory: must be an element"),
 ])
-def test_bad_bodies_are_400_naming_the_field(service, payload, fragment):
+def test_bad_bodies_are_400_naming_the_field(service, payload, fragment, monkeypatch):
+    monkeypatch.setenv("SMS_MAX_BODY_BYTES", str(1024 * 1024))  # room for the bounds' oversized fields
+    runtime.reset()
     answer = invoke(handler, http_event(payload, headers=auth()))
     assert answer["statusCode"] == 400, answer["json"]
     assert answer["json"]["error"]["code"] == 46001
     assert fragment in answer["json"]["error"]["message"]
+    assert service.messages() == []
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_nan_and_infinity_params_are_refused_not_texted_as_nan(service, literal):
+    """Python's json and pydantic both take NaN and Infinity; Aliyun would text "nan"."""
+    raw = json.dumps(body()).replace('"order": 1024', f'"order": {literal}')
+    answer = invoke(handler, http_event(raw_body=raw, headers=auth(**{"Content-Type": "application/json"})))
+    assert answer["statusCode"] == 400
+    assert "body.params.order: must be a finite number" in answer["json"]["error"]["message"]
     assert service.messages() == []
 
 
@@ -182,6 +210,25 @@ def test_notify_is_the_same_path_as_a_library_call(service, monkeypatch):
     assert result["result"]["Code"] == "OK"
     assert result["recipients"]["phones"] == 3 and result["recipients"]["withoutPhone"] == ["u4"]
     assert sorted(m["phone"] for m in service.messages()) == [PHONE, "13800138001", "13800138005"]
+
+
+@pytest.mark.parametrize(("arguments", "fragment"), [
+    ({"service": "bad name!"}, "service must be an element full name"),
+    ({"directory": "x", "recipients": {"roles": ["approver"]}}, "directory must be an element full name"),
+    ({"recipients": {"roles": "approver"}}, "recipients.roles: Input should be a valid list"),
+    ({"recipients": ["approver"]}, "recipients: Input should be a valid dictionary"),
+    ({"params": {"order": float("nan")}}, "params.order must be a finite number"),
+    ({"templateCode": "SMS 1"}, "templateCode must be letters, digits"),
+])
+def test_notify_refuses_bad_arguments_with_46001_naming_them(service, arguments, fragment):
+    from shared.sms.notify import notify
+
+    call = {"service": "SMS.Default", "templateCode": "SMS_100000002", "params": {"name": "a", "order": "7"},
+            "phoneList": [PHONE], **arguments}
+    with pytest.raises(InvalidParameterError) as info:
+        notify(**call)
+    assert fragment in info.value.message
+    assert service.messages() == []
 
 
 def test_a_send_is_validated_once_at_its_edge(service, monkeypatch):

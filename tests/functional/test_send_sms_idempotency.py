@@ -97,3 +97,15 @@ def test_a_malformed_key_is_400(store_service, key):
     answer = send(key)
     assert answer["statusCode"] == 400 and "Idempotency-Key" in answer["json"]["error"]["message"]
     assert sends(store_service) == 0
+
+
+@pytest.mark.parametrize("wrong", [{"service": "bad name!"}, {"service": "x"},
+                                   {"directory": "Directory.bad-name", "recipients": {"roles": ["approver"]}}])
+def test_a_bad_element_name_is_400_before_the_key_is_claimed(store_service, wrong):
+    """It was a 500 ("invalid element full name"), replayed for 24 h under the key."""
+    answer = send("order-7", {**body(), **wrong})
+    assert answer["statusCode"] == 400, answer["json"]
+    assert f"body.{next(iter(wrong))}: must be an element full name" in answer["json"]["error"]["message"]
+    right = send("order-7")
+    assert right["statusCode"] == 200 and "Idempotent-Replayed" not in right["headers"]
+    assert sends(store_service) == 1

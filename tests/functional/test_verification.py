@@ -317,6 +317,9 @@ def test_aliyun_flow_control_is_a_429_and_leaves_no_code(configure):
         ({"phone": PHONE, "purpose": "bribe"}, "purpose must be one of login, register, reset"),
         ({"phone": PHONE}, "body.purpose"),
         ({"phone": PHONE, "purpose": "login", "extra": 1}, "body.extra"),
+        ({"phone": "13７00070001", "purpose": "login"}, "phone: not a mainland mobile number"),
+        ({"phone": "137٠0070001", "purpose": "login"}, "phone: not a mainland mobile number"),
+        ({"phone": -13800138000, "purpose": "login"}, "phone: not a mainland mobile number"),
     ],
 )
 def test_bad_requests_are_400s_naming_the_field(service, body, field):
@@ -324,6 +327,18 @@ def test_bad_requests_are_400s_naming_the_field(service, body, field):
     assert (answer["statusCode"], answer["json"]["error"]["code"]) == (400, 46001)
     assert field in answer["json"]["error"]["message"]
     assert service.emulator.messages() == []
+
+
+@pytest.mark.parametrize("typed", ["１２３４５６", "12٣456", "12345６", "12.456", "- -"])
+def test_a_code_of_other_than_ascii_letters_and_digits_is_a_400_that_costs_no_attempt(service, typed):
+    """A fullwidth "１２３４５６" (an IME in fullwidth mode) is never the code texted: each one
+    cost an attempt and answered like a wrong guess."""
+    service.issue()
+    for _ in range(6):
+        answer = service.verify(typed)
+        assert answer["statusCode"] == 400
+        assert answer["json"]["error"]["message"].startswith("code must be the letters and digits")
+    assert service.verify(service.last_code())["json"]["verified"] is True
 
 
 def test_a_code_that_is_not_a_string_is_a_400(service):

@@ -31,6 +31,24 @@ def test_normalize_rejects_non_mainland_mobile(raw):
     assert info.value.code == 46001
 
 
+@pytest.mark.parametrize(
+    "raw",
+    ["13７00070001", "137٠0070001", "13８00138000", "1380013800０", "+86１３８００１３８０００",
+     "１３８００１３８０００"],
+)
+def test_only_ascii_digits_make_a_number(raw):
+    """Unicode digits would count as a second number with fresh limits, and be texted."""
+    with pytest.raises(InvalidParameterError, match="not a mainland mobile number"):
+        normalize_phone(raw)
+
+
+@pytest.mark.parametrize("raw", [10**5000, -13800138000, 0, 10**16 + 13800138000],
+                         ids=["huge", "negative", "zero", "17 digits"])
+def test_ints_outside_any_number_are_46001_not_a_crash(raw):
+    with pytest.raises(InvalidParameterError, match="not a mainland mobile number"):
+        normalize_phone(raw)
+
+
 def test_list_deduplicates_keeping_first_order():
     assert normalize_phone_list(["13900139000", "+86 138 0013 8000", "13900139000", "13800138000"]) == [
         "13900139000",
@@ -42,6 +60,12 @@ def test_list_deduplicates_keeping_first_order():
 def test_list_rejects_missing_empty_or_not_a_list(value, fragment):
     with pytest.raises(InvalidParameterError, match=fragment):
         normalize_phone_list(value)
+
+
+def test_list_of_more_than_ten_thousand_entries_is_refused_before_any_is_read():
+    normalize_phone_list(["13800138000"] * 10_000)
+    with pytest.raises(InvalidParameterError, match=r"phoneList has 10001 entries; at most 10000"):
+        normalize_phone_list(["13800138000"] * 10_001)
 
 
 def test_list_error_names_the_index_and_masks_the_number():
