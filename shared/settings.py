@@ -48,6 +48,8 @@ class Settings:
     config_max_age: int = 300
     config_stale_grace: int = 3600
     api_keys_secret: str | None = None
+    data_key_id: str | None = None  # the KMS key data keys are generated under (shared.privacy)
+    hmac_key_secret: str | None = None  # the KMS secret holding the HMAC key for pseudonyms and fingerprints
     directory: str = "Directory.Default"
     store_url: str = "sqlite:///.dev/sms-fc.db"
     max_body_bytes: int = 1024 * 1024
@@ -91,6 +93,8 @@ class Settings:
             config_max_age=_int(env, "SMS_CONFIG_MAX_AGE", 300, minimum=0),
             config_stale_grace=_int(env, "SMS_CONFIG_STALE_GRACE", 3600, minimum=0),
             api_keys_secret=env.get("SMS_API_KEYS_SECRET") or None,
+            data_key_id=(env.get("SMS_DATA_KEY_ID") or "").strip() or None,
+            hmac_key_secret=(env.get("SMS_HMAC_KEY_SECRET") or "").strip() or None,
             directory=env.get("SMS_DIRECTORY") or "Directory.Default",
             store_url=env.get("SMS_STORE_URL") or "sqlite:///.dev/sms-fc.db",
             max_body_bytes=_int(env, "SMS_MAX_BODY_BYTES", 1024 * 1024, minimum=1024),

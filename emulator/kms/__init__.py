@@ -1,1 +1,1 @@
-"""KMS 2016-01-20: secrets with versions and stages (GetSecretValue), and a reversible Encrypt/Decrypt."""
+"""KMS 2016-01-20: secrets with versions and stages, seeded keys, Encrypt, GenerateDataKey and Decrypt."""

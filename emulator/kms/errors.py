@@ -18,6 +18,14 @@ class ResourceNotFound(KmsError):
     message = "Resource not found"
 
 
+class KeyNotFound(KmsError):
+    """No key by that KeyId, alias or ARN (Aliyun's common error codes: 404 "The specified Key is not found.")."""
+
+    code = "Forbidden.KeyNotFound"
+    status = 404
+    message = "The specified Key is not found."
+
+
 class DryRunOperationError(KmsError):
     """``DryRun=true`` on a request that would have succeeded (the status is the emulator's choice)."""
 

@@ -1,4 +1,4 @@
-"""The KMS backend: generic secrets with versions and stages, and a reversible stand-in for encryption.
+"""The KMS backend: generic secrets with versions and stages, keys, and ciphertexts that only it reads.
 
 Seed section ``kms`` (all keys optional)::
 
@@ -6,7 +6,8 @@ Seed section ``kms`` (all keys optional)::
         "sms/plain": "<text>",
         "sms/rotated": {"versions": [
             {"versionId": "v1", "data": "<old text>", "stages": ["ACSPrevious"]},
-            {"versionId": "v2", "data": "<new text>", "stages": ["ACSCurrent"]}]}}}
+            {"versionId": "v2", "data": "<new text>", "stages": ["ACSCurrent"]}]}},
+     "keys": ["key-hzz0001", "alias/sms-fc-store"]}
 
 A plain string is one version ``v1`` in stage ``ACSCurrent``. A secret needs exactly one version in
 ``ACSCurrent`` and a stage labels at most one version. Seeding a name again replaces that secret.
@@ -14,31 +15,32 @@ A plain string is one version ``v1`` in stage ``ACSCurrent``. A secret needs exa
 ``ACSCurrent``, the old current one ``ACSPrevious``, and the old previous one loses its stage (it
 stays readable by ``VersionId``).
 
-Ciphertexts are **not** encrypted: a ``CiphertextBlob`` is base64 of the JSON object
-``{"emulatorKms": 1, "keyId", "keyVersionId", "plaintext", "encryptionContext"}``, so Decrypt
-reverses exactly what Encrypt produced and rejects anything else.
+``keys`` are the customer master keys GenerateDataKey accepts, each by the name a request gives
+(a key id or an ``alias/…``; an ARN ``acs:kms:<region>:<account>:key/<id>`` or ``…:alias/<name>``
+names the same key); any other KeyId is ``Forbidden.KeyNotFound``. Encrypt still takes any KeyId.
+Ciphertexts: see :mod:`emulator.kms.ciphers`.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import json
+import os
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from emulator.core.clock import Clock
 from emulator.core.ids import Ids
-from emulator.kms.errors import InvalidSecretName, RejectedValueError, ResourceNotFound
+from emulator.kms import ciphers
+from emulator.kms.ciphers import Plaintext
+from emulator.kms.errors import InvalidSecretName, KeyNotFound, RejectedValueError, ResourceNotFound
 
 SECRET_NAME = re.compile(r"^[0-9A-Za-z_/+=.@-]{1,192}$")
 SECRET_ARN = re.compile(r"^acs:kms:[^:]*:[^:]*:secret/(?P<name>.+)$")
 CURRENT = "ACSCurrent"
 PREVIOUS = "ACSPrevious"
-CIPHERTEXT_MARK = "emulatorKms"
+KEY_ARN = re.compile(r"^acs:kms:[^:]*:[^:]*:(?:key/(?P<id>.+)|(?P<alias>alias/.+))$")
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,6 @@ class Secret:
         return f"v{number}"
 
 
-@dataclass(frozen=True)
-class Plaintext:
-    text: str
-    key_id: str
-    key_version_id: str
-
-
 def secret_name(text: str) -> str:
     """``SecretName`` as a name or an ARN ``acs:kms:<region>:<account>:secret/<name>`` → the name."""
     if text.startswith("acs:"):
@@ -89,9 +84,22 @@ def secret_name(text: str) -> str:
     return text
 
 
-def key_version_id(key_id: str) -> str:
-    """A stable KeyVersionId per KeyId (the emulator has no real keys)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"emulator-kms:{key_id}"))
+def key_name(text: str) -> str:
+    """``KeyId`` as a key id, an alias or an ARN → the name the seed lists."""
+    match = KEY_ARN.match(text)
+    if match is None:
+        return text
+    return match.group("id") or match.group("alias")
+
+
+def parse_keys(entries: Any) -> list[str]:
+    """``kms.keys`` → key names; raises ValueError naming the field."""
+    if not isinstance(entries, list):
+        raise ValueError("kms.keys must be a list of key ids or aliases")
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, str) or not entry or entry != entry.strip() or len(entry) > 256:
+            raise ValueError(f"kms.keys[{index}] must be a key id or alias (a non-empty string without spaces)")
+    return [key_name(entry) for entry in entries]
 
 
 def _version(entry: Any, where: str, now: float) -> SecretVersion:
@@ -128,16 +136,8 @@ def parse_secret(name: Any, value: Any, now: float) -> Secret:
     return Secret(name, now, {v.version_id: v for v in versions})
 
 
-def _json_object(text: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(base64.b64decode(text, validate=True))
-    except (binascii.Error, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
 class KmsBackend:
-    """The secrets of one emulated account."""
+    """The secrets and keys of one emulated account."""
 
     def __init__(self, clock: Clock, ids: Ids) -> None:
         self.clock = clock
@@ -146,6 +146,7 @@ class KmsBackend:
 
     def reset(self) -> None:
         self.secrets: dict[str, Secret] = {}
+        self.keys: set[str] = set()
 
     def prepare_seed(self, section: Any) -> Callable[[], None]:
         """Validate seed section ``kms`` completely; return the function that applies it."""
@@ -156,9 +157,11 @@ class KmsBackend:
             raise ValueError("kms.secrets must be an object of name → text")
         now = self.clock.now()
         secrets = [parse_secret(name, value, now) for name, value in entries.items()]
+        keys = parse_keys(section.get("keys", []))
 
         def apply() -> None:
             self.secrets.update((secret.name, secret) for secret in secrets)
+            self.keys.update(keys)
 
         return apply
 
@@ -189,23 +192,28 @@ class KmsBackend:
         return secret, version
 
     def encrypt(self, key_id: str, plaintext: str, context: dict[str, Any] | None) -> tuple[str, str]:
-        """(CiphertextBlob, KeyVersionId) — see the module doc: base64 JSON, not encryption."""
-        version = key_version_id(key_id)
-        document = {CIPHERTEXT_MARK: 1, "keyId": key_id, "keyVersionId": version, "plaintext": plaintext,
-                    "encryptionContext": context or {}}
-        blob = base64.b64encode(json.dumps(document, ensure_ascii=False).encode("utf-8")).decode("ascii")
-        return blob, version
+        """(CiphertextBlob, KeyVersionId); any KeyId is accepted (see the module doc)."""
+        return ciphers.seal(key_id, plaintext, context)
+
+    def generate_data_key(self, key_id: str, size: int, context: dict[str, Any] | None) -> tuple[Plaintext, str]:
+        """A new data key of ``size`` random bytes (its text is their base64) and its CiphertextBlob."""
+        name = self.key(key_id)
+        plaintext = base64.b64encode(os.urandom(size)).decode("ascii")
+        blob, version = ciphers.seal(name, plaintext, context)
+        return Plaintext(plaintext, name, version), blob
+
+    def key(self, key_id: str) -> str:
+        """The seeded key ``key_id`` names, or ``Forbidden.KeyNotFound``."""
+        name = key_name(key_id)
+        if name not in self.keys:
+            raise KeyNotFound()
+        return name
 
     def decrypt(self, blob: str, context: dict[str, Any] | None) -> Plaintext:
-        document = _json_object(blob)
-        if document is None or document.get(CIPHERTEXT_MARK) != 1:
+        plaintext = ciphers.unseal(blob, context)
+        if plaintext is None:
             raise RejectedValueError()
-        if (document.get("encryptionContext") or {}) != (context or {}):
-            raise RejectedValueError("The EncryptionContext does not match the one used to encrypt.")
-        text, key_id, version = (document.get(name) for name in ("plaintext", "keyId", "keyVersionId"))
-        if not (isinstance(text, str) and isinstance(key_id, str) and isinstance(version, str)):
-            raise RejectedValueError()
-        return Plaintext(text, key_id, version)
+        return plaintext
 
     def describe(self) -> list[dict[str, Any]]:
         """The control API's view: names, versions and stages (never the data)."""

@@ -13,6 +13,9 @@ nobody again and returns its first outcome. The template gets ``processTitle`` a
   every item was tried, so FC's async retry or EventBridge's push retry delivers it again.
 - 46002 and other refusals of one number are recorded and not retried; a request that went out
   without an answer is recorded as possibly delivered and never re-sent (SendSms is not idempotent).
+
+The record names numbers by keyed HMACs while the event is under way, and keeps its outcome
+sealed (``app.vault``: AES-GCM under a KMS data key) for the replays.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared import log
 from shared.approvals.events import ApprovalData, ApprovalEvent, NodeSms, Unreadable, read_deliveries
-from shared.approvals.progress import RETRY, SENT, UNCERTAIN, Progress, Verdict, verdict_of
+from shared.approvals.progress import RETRY, SENT, UNCERTAIN, Progress, Verdict, key_id, verdict_of
 from shared.errors import ConfigError, RedeliverError, RequestFailedError, SmsError
 from shared.idempotency.keys import fingerprint
 from shared.sms.message import Message, check_template_code, template_param
@@ -100,10 +103,12 @@ def notify_approval(app: App, event: ApprovalEvent, *, lease: float = DEFAULT_LE
         log.info("approval.skipped", outcome="skipped")
         return {**identity(event), "outcome": "skipped"}
     key = record_key(event)
+    app.vault.prepare()  # the keys first: an outage of KMS claims and sends nothing
+    names = app.vault.pseudonyms()
     deadline = app.store.clock() + lease  # the invocation is dead by then: its claim must end too
     claim = app.store.claim(key, fingerprint(event.data.model_dump(mode="json")), ttl=TTL_SECONDS, lease=lease)
     if claim.status == DONE:
-        first = claim.response or {}
+        first = app.vault.open((claim.response or {}).get("sealed"), context=key)
         log.info("approval.replay", outcome="replayed", firstOutcome=first.get("outcome"))
         return {**first, "replayed": True}
     if claim.status == MISMATCH:
@@ -114,13 +119,19 @@ def notify_approval(app: App, event: ApprovalEvent, *, lease: float = DEFAULT_LE
         wait = max(1, math.ceil(claim.retry_after or 1))
         raise RedeliverError("another invocation is handling this event now", retry_after=wait)
     assert claim.token is not None
-    progress = Progress.load(claim.progress, salt=key)
+    try:
+        if key_id(claim.progress) not in (None, names.kid):  # written before a rotation of the HMAC key
+            names = app.vault.pseudonyms(key_id(claim.progress))
+        progress = Progress.load(claim.progress, names=names, salt=key)
+    except BaseException:
+        _release(app, key, claim.token, None)  # the stored progress stays for the redelivery
+        raise
     try:
         outcome = _deliver(app, event, key, claim.token, progress, deadline)
     except BaseException:
         _release(app, key, claim.token, progress)
         raise
-    app.store.complete(key, claim.token, outcome, ttl=TTL_SECONDS)
+    app.store.complete(key, claim.token, {"sealed": app.vault.seal(outcome, context=key)}, ttl=TTL_SECONDS)
     return outcome
 
 
@@ -232,10 +243,10 @@ def send_one(app: App, target: Target, phone: str) -> tuple[Verdict, SmsError | 
     return SENT, None
 
 
-def _release(app: App, key: str, token: str, progress: Progress) -> None:
+def _release(app: App, key: str, token: str, progress: Progress | None) -> None:
     """Hand the record, with who was texted, to the redelivery at once (a failure here only delays it)."""
     try:
-        app.store.release(key, token, progress=progress.dump())
+        app.store.release(key, token, progress=progress.dump() if progress is not None else None)
     except SmsError as error:
         log.warning("approval.release failed", errorCode=error.code, problem=error.message)
 

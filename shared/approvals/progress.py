@@ -1,18 +1,21 @@
 """Who an approval event has texted so far, and what a send's failure means for the event.
 
 The progress lives in the event's idempotency record (``Store.save_progress``), so that a
-redelivery after a partial failure texts only the numbers not yet settled.
+redelivery after a partial failure texts only the numbers not yet settled. It names numbers by
+keyed HMACs (``shared.privacy``), never in the clear, with the HMAC key's ``kid`` beside them.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from shared.errors import REQUEST_FAILED, ConfigError, SmsError
 from shared.sms.phones import mask_phone
+
+if TYPE_CHECKING:
+    from shared.privacy.hmac_keys import Pseudonyms
 
 Verdict = Literal["sent", "failed", "uncertain", "retry"]
 SENT: Verdict = "sent"
@@ -30,44 +33,53 @@ def verdict_of(error: SmsError) -> Verdict:
     return FAILED
 
 
-def pseudonym(salt: str, phone: str) -> str:
-    """How the record names a number: a hash salted with the event's record key, so the store
-    holds no phone number (unkeyed: it keeps numbers from casual reading, not from a search)."""
-    return hashlib.sha256(f"{salt}\x00{phone}".encode()).hexdigest()[:24]
+def key_id(data: dict[str, Any] | None) -> str | None:
+    """The HMAC key a stored progress names its numbers under (None: nothing stored yet)."""
+    kid = (data or {}).get("kid")
+    return kid if isinstance(kid, str) else None
 
 
 @dataclass
 class Progress:
     """Numbers texted, refused (with the code) and possibly texted; the rest are still to send.
 
-    Numbers are stored as :func:`pseudonym` s under ``salt`` (the event's record key).
+    Numbers are stored as pseudonyms: keyed HMACs (``names``), salted with ``salt`` (the event's
+    record key) so the same number has another name in every event.
     """
 
-    salt: str = ""
+    names: Pseudonyms
+    salt: str
     sent: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     uncertain: list[str] = field(default_factory=list)
     masks: dict[str, str] = field(default_factory=dict)  # pseudonym -> masked number, never stored
 
     @classmethod
-    def load(cls, data: dict[str, Any] | None, *, salt: str) -> Progress:
+    def load(cls, data: dict[str, Any] | None, *, names: Pseudonyms, salt: str) -> Progress:
+        """``data`` as stored; ``names`` must be the HMAC key its ``kid`` names (see :func:`key_id`)."""
         data = data or {}
-        return cls(salt, list(data.get("sent", [])), dict(data.get("failed", {})), list(data.get("uncertain", [])))
+        if data and key_id(data) != names.kid:  # never misread: whoever it names might be texted twice
+            raise ConfigError("the event's progress names its numbers under another HMAC key; nothing is sent")
+        return cls(names, salt, list(data.get("sent", [])), dict(data.get("failed", {})),
+                   list(data.get("uncertain", [])))
 
     def dump(self) -> dict[str, Any] | None:
         """The stored form; None while nothing is settled (releasing then frees the key)."""
         if not self.settled():
             return None
-        return {"sent": self.sent, "failed": self.failed, "uncertain": self.uncertain}
+        return {"kid": self.names.kid, "sent": self.sent, "failed": self.failed, "uncertain": self.uncertain}
+
+    def pseudonym(self, phone: str) -> str:
+        return self.names.name(self.salt, phone)
 
     def settled(self) -> set[str]:
         return {*self.sent, *self.failed, *self.uncertain}
 
     def is_settled(self, phone: str) -> bool:
-        return pseudonym(self.salt, phone) in self.settled()
+        return self.pseudonym(phone) in self.settled()
 
     def record(self, phone: str, verdict: Verdict, error: SmsError | None) -> None:
-        name = pseudonym(self.salt, phone)
+        name = self.pseudonym(phone)
         self.masks[name] = mask_phone(phone)
         if verdict == SENT:
             self.sent.append(name)
@@ -84,7 +96,7 @@ class Progress:
 
     def report(self, phones: Sequence[str] = ()) -> dict[str, Any]:
         """Counts and masked numbers (``phones`` name those settled by earlier invocations)."""
-        masks = {**{pseudonym(self.salt, phone): mask_phone(phone) for phone in phones}, **self.masks}
+        masks = {**{self.pseudonym(phone): mask_phone(phone) for phone in phones}, **self.masks}
         return {
             "sent": len(self.sent),
             "failed": [{"phone": masks.get(name, "****"), "code": code} for name, code in self.failed.items()],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.aliyun.clients import pop_client
 from shared.aliyun.retry import backoff_seconds
@@ -17,6 +17,9 @@ from shared.errors import ConfigError, ConfigUnavailableError
 if TYPE_CHECKING:
     from shared.aliyun.credentials import Credentials
     from shared.settings import Settings
+
+T = TypeVar("T")
+
 
 def is_reference(value: Any) -> bool:
     """True for ``{"kms": name}`` or ``{"kms": name, "key": field}``."""
@@ -36,9 +39,9 @@ class SecretStore:
         self.credentials = credentials
         self.cache = cache
 
-    def get(self, name: str, *, force: bool = False) -> str:
-        """The current text of secret ``name``."""
-        return self.cache.get(("kms", name), lambda: self._fetch(name), force=force)
+    def get(self, name: str, *, stage: str | None = None, force: bool = False) -> str:
+        """The text of secret ``name``: its current version, or the one in ``stage`` (``ACSPrevious``)."""
+        return self.cache.get(("kms", name, stage), lambda: self._fetch(name, stage), force=force)
 
     def resolve(self, value: Any, where: str, *, force: bool = False) -> Any:
         """``value`` with every KMS reference inside it replaced by the secret's text (or field)."""
@@ -64,39 +67,48 @@ class SecretStore:
             raise ConfigError(f"{where}: KMS secret {name!r} has no string field {key!r}")
         return field
 
-    def _fetch(self, name: str) -> str:
+    def _fetch(self, name: str, stage: str | None) -> str:
         from alibabacloud_kms20160120.models import GetSecretValueRequest
-        from darabonba.runtime import RuntimeOptions
 
-        client = self._client()
-        runtime = RuntimeOptions(connect_timeout=self.settings.connect_timeout_ms,
-                                 read_timeout=self.settings.read_timeout_ms)
-        attempt = 0
-        while True:  # reading a secret has no side effect: a throttled or failed read is tried again
-            attempt += 1
-            try:
-                response = client.get_secret_value_with_options(GetSecretValueRequest(secret_name=name), runtime)
-                break
-            except Exception as exc:  # noqa: BLE001 - mapped to a config error naming KMS and the code
-                error = kms_error(name, exc)
-                if not isinstance(error, ConfigUnavailableError) or attempt >= self.settings.send_max_attempts:
-                    raise error from None
-                time.sleep(backoff_seconds(attempt, self.settings, int(getattr(exc, "retry_after", None) or 0)))
+        client = kms_client(self.settings, self.credentials())
+        request = GetSecretValueRequest(secret_name=name, version_stage=stage)
+        response = call_kms(self.settings, lambda runtime: client.get_secret_value_with_options(request, runtime),
+                            lambda exc: kms_error(name, exc))
         data = response.body.secret_data if response.body is not None else None
         if not isinstance(data, str):
             raise ConfigError(f"KMS secret {name!r} has no text data (binary secrets are not supported)")
         return data
 
-    def _client(self) -> Any:
-        credentials = self.credentials()
-        if credentials is None:
-            raise ConfigError(
-                "no credentials for KMS: run inside FC with a role, or set "
-                "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
-            )
-        from alibabacloud_kms20160120.client import Client
 
-        return pop_client(Client, credentials, self.settings.kms_endpoint_for_region(), self.settings.region)
+def kms_client(settings: Settings, credentials: Credentials | None) -> Any:
+    """The KMS SDK client for these credentials (built once per key, see ``shared.aliyun.clients``)."""
+    if credentials is None:
+        raise ConfigError(
+            "no credentials for KMS: run inside FC with a role, or set "
+            "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+        )
+    from alibabacloud_kms20160120.client import Client
+
+    return pop_client(Client, credentials, settings.kms_endpoint_for_region(), settings.region)
+
+
+def call_kms(settings: Settings, call: Callable[[Any], T], failure: Callable[[Exception], ConfigError]) -> T:
+    """``call(runtime)`` with the SDK timeouts; a call without side effects, so a throttled or failed
+    one is tried again (``SMS_SEND_MAX_ATTEMPTS`` in all, with backoff). ``failure`` maps the SDK's
+    exception to the config error raised when it is for good or the attempts are spent."""
+    from darabonba.runtime import RuntimeOptions
+
+    runtime = RuntimeOptions(connect_timeout=settings.connect_timeout_ms, read_timeout=settings.read_timeout_ms)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return call(runtime)
+        except Exception as exc:  # noqa: BLE001 - mapped to a config error naming KMS and the code
+            error = failure(exc)
+            if not isinstance(error, ConfigUnavailableError) or attempt >= settings.send_max_attempts:
+                raise error from None
+            time.sleep(backoff_seconds(attempt, settings, int(getattr(exc, "retry_after", None) or 0)))
 
 
 def kms_error(name: str, exc: Exception) -> ConfigError:

@@ -18,6 +18,7 @@ from shared.errors import ConfigError
 from shared.settings import Settings
 
 if TYPE_CHECKING:
+    from shared.privacy.vault import Vault
     from shared.store.base import Store
 
 
@@ -62,6 +63,14 @@ class App:
         from shared.store import open_store
 
         return open_store(self.settings.store_url)
+
+    @cached_property
+    def vault(self) -> Vault:
+        """Seals what the store keeps and names numbers by keyed HMACs (``SMS_DATA_KEY_ID``,
+        ``SMS_HMAC_KEY_SECRET``); its data key is generated once per instance."""
+        from shared.privacy.vault import Vault
+
+        return Vault(self.settings, self.secrets, self.current_credentials)
 
     def current_credentials(self) -> Credentials | None:
         """The credentials OSS and KMS are read with (the function role's STS keys in FC)."""

@@ -58,13 +58,14 @@ def post_messages(request: HttpRequest) -> HttpResponse:
     with log.bound(caller=caller.key_id, element=body.service):
         if idempotency_key is None:
             return HttpResponse(200, send(app, body))
-        from shared.idempotency.keys import Answer, check_key, fingerprint, run_once
+        from shared.idempotency.keys import Answer, check_key, run_once
 
         answer = run_once(
             app.store,
             f"send_sms:{caller.key_id}:{check_key(idempotency_key)}",
-            fingerprint(body.model_dump(mode="json")),
+            app.vault.fingerprint(body.model_dump(mode="json")),  # keyed: the body names numbers
             lambda sending: Answer(200, send(app, body, sending)),
+            sealer=app.vault,  # the answer may list every number: stored sealed
         )
         replayed = {"Idempotent-Replayed": "true"} if answer.replayed else {}
         return HttpResponse(answer.status, answer.body, {**answer.headers, **replayed})

@@ -11,18 +11,23 @@ is a 422; a retry while the first request is still running is a 409 with ``Retry
 - Recording the outcome is retried; if the store still fails, the caller gets the real answer
   and the record stays marked ``sending``: when its lease runs out, a retry gets the 409 above,
   never a fresh send.
+
+The stored answer may name every number of the request, so it is stored sealed
+(``{"sealed": <envelope>}``) by a :class:`Sealer` (``shared.privacy``: AES-GCM under a KMS data
+key), bound to the record's key; the body's fingerprint should be a keyed one (``key=``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import math
 import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared import log
 from shared.errors import REQUEST_FAILED, InvalidParameterError, RequestError, SmsError
@@ -41,10 +46,25 @@ def check_key(value: str) -> str:
     return value
 
 
-def fingerprint(data: Any) -> str:
-    """The same body, however its keys are ordered, gives the same fingerprint."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+def fingerprint(data: Any, *, key: bytes | None = None) -> str:
+    """The same body, however its keys are ordered, gives the same fingerprint: HMAC-SHA256 under
+    ``key``, else plain SHA-256 (for bodies that hold nothing personal)."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    if key is not None:
+        return hmac.new(key, canonical, hashlib.sha256).hexdigest()
+    return hashlib.sha256(canonical).hexdigest()
+
+
+class Sealer(Protocol):
+    """Keeps a stored answer unreadable at rest (``shared.privacy.vault.Vault``)."""
+
+    def prepare(self) -> None:
+        """Be ready to seal (fetch the key), or raise: called before anything is claimed."""
+        ...
+
+    def seal(self, value: Any, *, context: str) -> dict[str, Any]: ...
+
+    def open(self, sealed: Any, *, context: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -71,12 +91,17 @@ UNKNOWN_OUTCOME = ("an earlier request with this Idempotency-Key may have been d
 Run = Callable[[Callable[[], None]], Answer]
 
 
-def run_once(store: Store, key: str, body_fingerprint: str, run: Run) -> Answer:
-    """``run(sending)`` once per key; ``run`` calls ``sending()`` right before it sends anything."""
+def run_once(store: Store, key: str, body_fingerprint: str, run: Run, *, sealer: Sealer) -> Answer:
+    """``run(sending)`` once per key; ``run`` calls ``sending()`` right before it sends anything.
+
+    The answer is stored sealed by ``sealer``; its key is fetched first, so that a KMS outage
+    claims and sends nothing, and recording an outcome never waits on KMS.
+    """
+    sealer.prepare()
     claim = store.claim(key, body_fingerprint, ttl=TTL_SECONDS, lease=LEASE_SECONDS)
     if claim.status == "done" and claim.response is not None:
         log.info("idempotency.replay")
-        return replay(claim.response)
+        return replay(sealer.open(claim.response.get("sealed"), context=key))
     if claim.status == "mismatch":
         raise RequestError("this Idempotency-Key was already used with a different request body", status=422)
     if claim.status == "in_progress":
@@ -89,7 +114,7 @@ def run_once(store: Store, key: str, body_fingerprint: str, run: Run) -> Answer:
         log.error("idempotency.unknown_outcome", outcome="possibly_delivered")
         unknown = Answer(409, {"error": {"code": REQUEST_FAILED, "message": UNKNOWN_OUTCOME,
                                          "possiblyDelivered": True}}, possibly_delivered=True)
-        record(store, key, token, unknown)
+        record(store, key, token, unknown, sealer)
         return Answer(unknown.status, unknown.body, replayed=True, possibly_delivered=True)
     marked = False
 
@@ -113,9 +138,10 @@ def run_once(store: Store, key: str, body_fingerprint: str, run: Run) -> Answer:
             release(store, key, token)
         else:  # unknown, after the mark: possibly delivered, kept
             record(store, key, token, Answer(500, {"error": {"code": REQUEST_FAILED, "message": UNKNOWN_OUTCOME,
-                                                             "possiblyDelivered": True}}, possibly_delivered=True))
+                                                             "possiblyDelivered": True}}, possibly_delivered=True),
+                   sealer)
         raise
-    record(store, key, token, answer)
+    record(store, key, token, answer, sealer)
     return answer
 
 
@@ -128,10 +154,15 @@ def replay(stored: dict[str, Any]) -> Answer:
                   possibly_delivered=possibly)
 
 
-def record(store: Store, key: str, token: str, answer: Answer) -> None:
-    """Store the outcome, retrying a failing store; if it still fails, the record stays ``sending``."""
-    data = {"status": answer.status, "body": answer.body, "headers": answer.headers,
-            "possiblyDelivered": answer.possibly_delivered}
+def record(store: Store, key: str, token: str, answer: Answer, sealer: Sealer) -> None:
+    """Store the outcome, sealed, retrying a failing store; if it still fails, the record stays ``sending``."""
+    answer_data = {"status": answer.status, "body": answer.body, "headers": answer.headers,
+                   "possiblyDelivered": answer.possibly_delivered}
+    try:
+        data = {"sealed": sealer.seal(answer_data, context=key)}
+    except Exception as exc:  # noqa: BLE001 - never stored in the clear: the record stays ``sending``
+        log.error("idempotency.record failed", **log.cause(exc))
+        return
     for attempt in range(1, COMPLETE_ATTEMPTS + 1):
         try:
             store.complete(key, token, data, ttl=TTL_SECONDS)

@@ -65,6 +65,7 @@ def service(emulator, tmp_path, monkeypatch):
     ]}))
     env = {"SMS_ELEMENTS_SOURCE": str(root), "SMS_DYSMS_ENDPOINT": emulator.endpoint,
            "SMS_KMS_ENDPOINT": emulator.endpoint, "SMS_API_KEYS_SECRET": "sms-fc/api-keys",
+           "SMS_DATA_KEY_ID": "alias/sms-fc-store", "SMS_HMAC_KEY_SECRET": "sms-fc/hmac-key",  # in the default seed
            "SMS_STORE_URL": f"sqlite:///{tmp_path / 'store.db'}", "SMS_SEND_MAX_ATTEMPTS": "2",
            "SMS_RETRY_BASE_DELAY_MS": "0", "SMS_RETRY_MAX_DELAY_MS": "0", "SMS_MAX_BODY_BYTES": "4096"}
     for name, value in env.items():

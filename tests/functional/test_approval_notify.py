@@ -16,6 +16,7 @@ from approval_support import (
     write_defaults,
 )
 from approval_support import CC_TEMPLATE_SEED as CC_SEED
+from fc_support import fc_context
 from functional_support import log_lines
 
 from shared.approvals.events import read_item
@@ -80,9 +81,10 @@ def test_a_crashed_invocation_leaves_its_progress_to_the_redelivery(approvals):
     """An invocation that died after texting u1 (its lease ran out, nothing released) is resumed."""
     event = three_members()
     item = read_item(0, event)
-    store = runtime.app_for(None).store
+    app = runtime.app_for(fc_context(function="approval_notify"))
+    store = app.store
     claim = store.claim(record_key(item), fingerprint(item.data.model_dump(mode="json")), ttl=TTL_SECONDS, lease=0.05)
-    done = Progress.load(None, salt=record_key(item))
+    done = Progress.load(None, names=app.vault.pseudonyms(), salt=record_key(item))
     done.record("13800138001", "sent", None)
     assert store.save_progress(record_key(item), claim.token, done.dump())
     time.sleep(0.1)  # the dead invocation's lease ends

@@ -1,12 +1,11 @@
 """send_sms with Idempotency-Key: on the SQLite store and on a real Redis."""
 
 import pytest
-from fc_support import FULL_KEY, LIMITED_KEY, auth, body, http_event, invoke
+from fc_support import FULL_KEY, LIMITED_KEY, auth, body, fc_context, http_event, invoke
 
 from functions.send_sms.index import handler
 from shared.elements import runtime
 from shared.fc.messages import SendBody
-from shared.idempotency.keys import fingerprint
 
 
 @pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
@@ -49,8 +48,8 @@ def test_keys_belong_to_their_caller(store_service):
 
 
 def test_a_request_still_in_flight_is_409(store_service, monkeypatch):
-    app = runtime.app_for(None)
-    same_body = fingerprint(SendBody.model_validate(body()).model_dump(mode="json"))
+    app = runtime.app_for(fc_context())
+    same_body = app.vault.fingerprint(SendBody.model_validate(body()).model_dump(mode="json"))
     claim = app.store.claim("send_sms:full:busy", same_body, ttl=60, lease=30)
     assert claim.status == "claimed"
     answer = send("busy")

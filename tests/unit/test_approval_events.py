@@ -11,6 +11,7 @@ from shared.approvals.events import ApprovalEvent, Unreadable, read_deliveries
 from shared.approvals.notifications import clip, lease_seconds, record_key
 from shared.approvals.progress import FAILED, RETRY, UNCERTAIN, Progress, verdict_of
 from shared.errors import (
+    ConfigError,
     ConfigUnavailableError,
     InvalidParameterError,
     ProviderError,
@@ -19,6 +20,7 @@ from shared.errors import (
     StoreUnavailableError,
     UnknownElementError,
 )
+from shared.privacy.hmac_keys import HmacKey, Pseudonyms
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 DATA = {"processInstanceId": "PI-1", "processTitle": "报销", "userNick": "张三", "nodeId": "n1", "nodeType": "cc",
@@ -131,8 +133,11 @@ def test_verdicts(error, verdict):
     assert verdict_of(error) == verdict
 
 
+NAMES = Pseudonyms(HmacKey(b"k" * 32))
+
+
 def test_progress_round_trips_and_settles_numbers():
-    progress = Progress.load(None, salt="approval:k")
+    progress = Progress.load(None, names=NAMES, salt="approval:k")
     assert progress.dump() is None and progress.outcome() == "sent"
     progress.record("13800138001", "sent", None)
     progress.record("13800138002", "failed", ProviderError("x", provider_code="isv.X"))
@@ -140,14 +145,22 @@ def test_progress_round_trips_and_settles_numbers():
     progress.record("13800138004", "retry", RequestFailedError("refused", possibly_delivered=False))
     stored = progress.dump()
     assert "1380013800" not in json.dumps(stored)  # no number in the store
-    again = Progress.load(stored, salt="approval:k")
+    assert stored["kid"] == NAMES.kid
+    again = Progress.load(stored, names=NAMES, salt="approval:k")
     assert [again.is_settled(f"1380013800{n}") for n in range(1, 5)] == [True, True, True, False]
-    assert not Progress.load(stored, salt="approval:other").is_settled("13800138001")
+    assert not Progress.load(stored, names=NAMES, salt="approval:other").is_settled("13800138001")
     assert again.outcome() == "partial"
     phones = [f"1380013800{n}" for n in range(1, 5)]
     assert again.report(phones) == {"sent": 1, "failed": [{"phone": "138****8002", "code": "isv.X"}],
                                     "possiblyDelivered": ["138****8003"]}
-    assert Progress(failed={"x": "46001"}).outcome() == "failed"
+    assert Progress(NAMES, "approval:k", failed={"x": "46001"}).outcome() == "failed"
+
+
+def test_progress_stored_under_another_hmac_key_is_never_read():
+    stored = Progress.load(None, names=NAMES, salt="approval:k")
+    stored.record("13800138001", "sent", None)
+    with pytest.raises(ConfigError, match="another HMAC key"):
+        Progress.load(stored.dump(), names=Pseudonyms(HmacKey(b"o" * 32)), salt="approval:k")
 
 
 def test_record_keys_do_not_collide_on_colons():

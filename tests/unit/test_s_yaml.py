@@ -74,6 +74,16 @@ def test_http_triggers_are_anonymous_post_with_our_own_auth():
     assert props_of("send_sms")["environmentVariables"]["SMS_API_KEYS_SECRET"]
 
 
+def test_the_functions_that_keep_records_name_a_data_key_and_an_hmac_secret_the_dev_seed_has():
+    """send_sms (Idempotency-Key answers) and approval_notify (progress, outcomes) fail closed without
+    them; `make dev` runs s.yaml's environment against examples/emulator-seed.json."""
+    seed = json.loads((ROOT / "examples" / "emulator-seed.json").read_text(encoding="utf-8"))["kms"]
+    for name in ("send_sms", "approval_notify"):
+        env = props_of(name)["environmentVariables"]
+        assert env["SMS_DATA_KEY_ID"] in seed["keys"], name
+        assert len(seed["secrets"][env["SMS_HMAC_KEY_SECRET"]]) >= 32, name
+
+
 def test_timer_runs_on_shanghai_time_with_a_json_payload():
     [trigger] = props_of("config_check")["triggers"]
     assert trigger["triggerConfig"]["cronExpression"].startswith("CRON_TZ=Asia/Shanghai ")
