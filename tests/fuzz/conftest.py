@@ -62,7 +62,8 @@ def elements(emulator, tmp_path, monkeypatch):
     env = {"SMS_ELEMENTS_SOURCE": str(root), "SMS_DYSMS_ENDPOINT": emulator.endpoint,
            "SMS_KMS_ENDPOINT": emulator.endpoint, "SMS_API_KEYS_SECRET": "sms-fc/api-keys",
            "SMS_STORE_URL": f"sqlite:///{tmp_path / f'store-{uuid.uuid4().hex[:6]}.db'}",
-           "SMS_CORS_ORIGINS": "https://app.example.com"}
+           "SMS_CORS_ORIGINS": "https://app.example.com",
+           "SMS_DATA_KEY_ID": "alias/sms-fc-store", "SMS_HMAC_KEY_SECRET": "sms-fc/hmac-key"}  # in the default seed
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     runtime.reset()
