@@ -149,6 +149,8 @@ class PushQueue:
         while self._settling and self._settling[0][0] <= now:
             settled.append(heapq.heappop(self._settling)[2])
         url, size = self.settings.report_url, self.settings.batch_size
+        if settled:
+            self._changed_locked()  # whoever waits for the queue to be idle looks again
         if not settled or url is None:
             return
         for start in range(0, len(settled), size):
