@@ -12,6 +12,13 @@ GET                   /_emulator/sms/messages ``{"total", "messages"}`` newest f
                                               ``phoneContains`` (part of the number), ``templateContains``
                                               (part of the code, any case)
 DELETE                /_emulator/sms/messages empty the outbox → ``{"deleted": n}``
+GET / PUT             /_emulator/sms/push     push settings ``{"reportUrl", "upUrl", "timeoutMs", "retryDelaysSeconds",
+                                              "batchSize"}``; PUT merges the keys given (seed ``sms.push``)
+GET                   /_emulator/sms/pushes   ``{"total", "pushes"}`` newest first; filters ``kind`` (``SmsReport`` |
+                                              ``SmsUp``), ``status`` (pending, retrying, accepted, failed), ``limit``
+DELETE                /_emulator/sms/pushes   forget every push and waiting receipt → ``{"deleted": n}``
+POST                  /_emulator/sms/replies  a user's reply ``{"phone", "content", "signName"?, "destCode"?}`` (or a
+                                              list of them: one batch) pushed as SmsUp → the push
 GET / PUT / DELETE    /_emulator/chaos        ``{"rules": [...]}`` (see :mod:`emulator.core.chaos`)
 GET / DELETE          /_emulator/stats        ``{"sms": {"SendSms": n, ...}}``
 GET / POST            /_emulator/clock        ``{"now", "offset"}``; POST ``{"advance": s}`` or ``{"set": epoch}``
@@ -31,7 +38,9 @@ from urllib.parse import unquote
 from emulator import web
 from emulator.core.chaos import parse_rules
 from emulator.core.exchange import Request, Response
+from emulator.sms.models import Reply
 from emulator.sms.outbox import MessageFilter
+from emulator.sms.pushes import PushNotConfigured
 from emulator.state import Emulator
 
 Handler = Callable[[Request], Response]
@@ -84,6 +93,27 @@ def message_filter(request: Request) -> MessageFilter:
     )
 
 
+def parse_reply(entry: Any, index: int) -> Reply:
+    """One entry of ``POST /_emulator/sms/replies``."""
+    where = f"replies[{index}]"
+    if not isinstance(entry, dict):
+        raise ControlError(f'{where} must be an object {{"phone", "content", "signName"?, "destCode"?}}')
+    unknown = sorted(set(entry) - {"phone", "content", "signName", "destCode"})
+    if unknown:
+        raise ControlError(f"{where} has unknown fields {unknown}")
+    phone, content = entry.get("phone"), entry.get("content")
+    if not isinstance(phone, str) or not phone:
+        raise ControlError(f"{where}.phone must be a mobile number (a string)")
+    if not isinstance(content, str) or not content:
+        raise ControlError(f"{where}.content must be a non-empty string")
+    sign_name, dest_code = entry.get("signName"), entry.get("destCode")
+    if sign_name is not None and (not isinstance(sign_name, str) or not sign_name):
+        raise ControlError(f"{where}.signName must be a non-empty string")
+    if dest_code is not None and (not isinstance(dest_code, str) or not dest_code.isascii() or not dest_code.isdigit()):
+        raise ControlError(f"{where}.destCode must be a string of digits")
+    return Reply(phone, content, sign_name, dest_code)
+
+
 class Control:
     """Handles ``/_emulator/...`` requests against one :class:`Emulator`."""
 
@@ -96,6 +126,9 @@ class Control:
             "/_emulator/reset": {"POST": self.reset},
             "/_emulator/seed": {"POST": self.seed},
             "/_emulator/sms/messages": {"GET": self.list_messages, "DELETE": self.delete_messages},
+            "/_emulator/sms/push": {"GET": self.get_push, "PUT": self.put_push},
+            "/_emulator/sms/pushes": {"GET": self.list_pushes, "DELETE": self.delete_pushes},
+            "/_emulator/sms/replies": {"POST": self.post_replies},
             "/_emulator/chaos": {"GET": self.get_chaos, "PUT": self.put_chaos, "DELETE": self.delete_chaos},
             "/_emulator/stats": {"GET": self.get_stats, "DELETE": self.delete_stats},
             "/_emulator/clock": {"GET": self.get_clock, "POST": self.move_clock},
@@ -158,6 +191,45 @@ class Control:
 
     def delete_messages(self, request: Request) -> Response:
         return Response.json({"deleted": self.emulator.sms.outbox.clear()})
+
+    def get_push(self, request: Request) -> Response:
+        return Response.json(self.emulator.sms.pushes.settings.to_dict())
+
+    def put_push(self, request: Request) -> Response:
+        try:
+            self.emulator.seed({"sms": {"push": _json_object(request)}})
+        except ValueError as error:
+            raise ControlError(str(error)) from None
+        return self.get_push(request)
+
+    def list_pushes(self, request: Request) -> Response:
+        limit = _int_query(request, "limit")
+        if limit is not None and limit < 0:
+            raise ControlError("query parameter limit must be >= 0")
+        try:
+            total, pushes = self.emulator.sms.pushes.describe(
+                request.query_value("kind") or None, request.query_value("status") or None, limit)
+        except ValueError as error:
+            raise ControlError(str(error)) from None
+        return Response.json({"total": total, "pushes": pushes})
+
+    def delete_pushes(self, request: Request) -> Response:
+        return Response.json({"deleted": self.emulator.sms.pushes.clear()})
+
+    def post_replies(self, request: Request) -> Response:
+        try:
+            payload = request.json()
+        except ValueError as error:
+            raise ControlError(f"the body is not valid JSON: {error}") from None
+        entries = payload if isinstance(payload, list) else [payload]
+        if not entries:
+            raise ControlError("send a reply object or a non-empty list of them")
+        replies = [parse_reply(entry, i) for i, entry in enumerate(entries)]
+        try:
+            push = self.emulator.sms.reply(replies)
+        except ValueError as error:
+            raise ControlError(str(error), 409 if isinstance(error, PushNotConfigured) else 400) from None
+        return Response.json(push.to_dict())
 
     def get_chaos(self, request: Request) -> Response:
         return Response.json({"rules": self.emulator.chaos.rules()})

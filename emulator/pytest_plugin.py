@@ -9,6 +9,12 @@ Enable with ``pytest_plugins = ["emulator.pytest_plugin"]`` in a conftest. The f
         assert emulator.messages(phone="13800138000")[0]["status"] == 1
         emulator.clock.advance(3)
 
+    def test_pushes_receipts(emulator, receiver):       # receiver: your HTTP server on 127.0.0.1
+        emulator.set_push(reportUrl=receiver.url)
+        ...                                         # send
+        emulator.clock.advance(3)                   # past the delivery delay
+        [push] = emulator.drain_pushes()            # the pusher thread has POSTed the receipts
+
     def test_reads_config(emulator):
         emulator.oss_put("sms-fc-elements", "elements/SMS/X/e.json", {"title": "x"})   # JSON → indented text
         emulator.kms_put_secret("sms/x", "s3cret")          # a new ACSCurrent version
@@ -26,6 +32,7 @@ import pytest
 from emulator.core.chaos import parse_rules
 from emulator.core.clock import Clock
 from emulator.seeds import default_seed
+from emulator.sms.models import Reply
 from emulator.sms.outbox import MessageFilter
 from emulator.state import Emulator
 from emulator.testing import EmulatorServer
@@ -74,6 +81,28 @@ class EmulatorHandle:
             raise TypeError(f"unknown message filters {unknown}; use {sorted(FILTER_NAMES)}")
         criteria = MessageFilter(**{FILTER_NAMES[name]: value for name, value in filters.items()})
         return self.state.sms.messages(criteria, limit)[1]
+
+    def set_push(self, **settings: Any) -> dict[str, Any]:
+        """Merge push settings (``reportUrl``, ``upUrl``, ``timeoutMs``, ``retryDelaysSeconds``, ``batchSize``),
+        as ``PUT /_emulator/sms/push`` does; returns them all."""
+        self.state.seed({"sms": {"push": settings}})
+        return self.state.sms.pushes.settings.to_dict()
+
+    def reply(self, phone: str, content: str, sign_name: str | None = None,
+              dest_code: str | None = None) -> dict[str, Any]:
+        """A user's reply, pushed as SmsUp to ``upUrl`` (as ``POST /_emulator/sms/replies``); returns the push."""
+        return self.state.sms.reply([Reply(phone, content, sign_name, dest_code)]).to_dict()
+
+    def pushes(self, kind: str | None = None, status: str | None = None) -> list[dict[str, Any]]:
+        """Receipt (``SmsReport``) and reply (``SmsUp``) pushes, newest first, as ``GET /_emulator/sms/pushes``."""
+        return self.state.sms.pushes.describe(kind, status)[1]
+
+    def drain_pushes(self, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """Wait until no push is due at the emulator's current time and none is in flight (the clock
+        moved past a delivery or a retry: the pusher thread has made those attempts), then :meth:`pushes`.
+        ``timeout`` (real seconds) only bounds a hang: AssertionError then."""
+        assert self.state.sms.pushes.wait_idle(timeout), f"pushes still due after {timeout} s: {self.pushes()}"
+        return self.pushes()
 
     def set_chaos(self, rules: list[dict[str, Any]] | dict[str, Any]) -> list[dict[str, Any]]:
         """Replace the chaos rules (``[]`` turns chaos off); returns them as ``GET /_emulator/chaos`` does."""

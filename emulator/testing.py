@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from emulator.app import create_server
 from emulator.core.server import EmulatorHTTPServer
+from emulator.sms.pusher import Pusher
 from emulator.state import Emulator
 
 
@@ -29,6 +30,7 @@ class EmulatorServer:
         self._requested_port = port
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._pusher: Pusher | None = None
 
     @property
     def port(self) -> int:
@@ -47,19 +49,24 @@ class EmulatorServer:
         return f"{self.host}:{self.port}"
 
     def start(self) -> EmulatorServer:
+        """Serve on a background thread; a second thread POSTs receipt and reply pushes (emulator.sms.pusher)."""
         if self._server is not None:
             return self
         self._server = create_server(self.state, self.host, self._requested_port)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"emulator-{self.port}", daemon=True)
         self._thread.start()
+        self._pusher = Pusher(self.state.sms.pushes).start()
         return self
 
     def stop(self) -> None:
-        """Stop serving and cut every open connection (keep-alive clients included)."""
-        server, thread = self._server, self._thread
+        """Stop pushing and serving and cut every open connection (keep-alive clients included)."""
+        server, thread, pusher = self._server, self._thread, self._pusher
         if server is None:
             return
+        if pusher is not None:
+            pusher.stop()
+            self._pusher = None
         server.shutdown()
         server.server_close()
         server.close_connections()

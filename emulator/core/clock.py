@@ -26,6 +26,19 @@ class Clock:
         self._wall = wall
         self._offset = 0.0
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after every :meth:`advance`, :meth:`set` and :meth:`reset` (outside the
+        clock's lock), so background work waiting for a moment of emulator time can look again."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _moved(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
 
     def now(self) -> float:
         """Epoch seconds as the emulator's business rules see them."""
@@ -42,15 +55,19 @@ class Clock:
         """Move the clock forward (or back, with a negative number); returns the new time."""
         with self._lock:
             self._offset += float(seconds)
-            return self._wall() + self._offset
+            now = self._wall() + self._offset
+        self._moved()
+        return now
 
     def set(self, epoch: float) -> float:
         """Make ``now()`` equal ``epoch`` at this instant; time keeps flowing from there."""
         with self._lock:
             self._offset = float(epoch) - self._wall()
-            return float(epoch)
+        self._moved()
+        return float(epoch)
 
     def reset(self) -> None:
         """Back to real time."""
         with self._lock:
             self._offset = 0.0
+        self._moved()

@@ -11,12 +11,19 @@ Seed section ``sms`` (all keys optional)::
      "deliveryDelaySeconds": 2,
      "undeliverable": ["13800000000", ...] or {"13800000000": "MOBILE_NOT_ON_SERVICE", ...},
      "flowControl": {"enabled": true, "verificationPerMinute": 1, ...},
-     "maxMessages": 10000}
+     "maxMessages": 10000,
+     "listDelaySeconds": 0,
+     "push": {"reportUrl": ..., "upUrl": ..., ...}}
+
+``listDelaySeconds``: QuerySendDetails lists a message only that long after it was sent (emulator
+clock), as Aliyun may not list an accepted message at once. ``push``: Aliyun's HTTP batch push of
+delivery receipts and replies (:mod:`emulator.sms.pushes`).
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -30,6 +37,8 @@ from emulator.sms.flow import FlowControl, FlowLimits, Submission
 from emulator.sms.outbox import CHINA, DEFAULT_MAX_MESSAGES, Message, MessageFilter, Outbox, china_date
 from emulator.sms.params import check_params, parse_param_object, parse_template_param
 from emulator.sms.phones import normalize_phone
+from emulator.sms.push_queue import PushQueue
+from emulator.sms.pushes import UP, Push, PushSettings, reply_item
 
 SEND_SMS_MAX_NUMBERS = 1000
 SEND_BATCH_MAX_NUMBERS = 100
@@ -44,6 +53,23 @@ class SmsSettings:
     undeliverable: dict[str, str] = field(default_factory=dict)
     flow: FlowLimits = field(default_factory=FlowLimits)
     max_messages: int = DEFAULT_MAX_MESSAGES
+    list_delay: float = 0.0
+    push: PushSettings = field(default_factory=PushSettings)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A user's reply to simulate: ``sign_name`` None answers the newest message sent to ``phone``."""
+
+    phone: str
+    content: str
+    sign_name: str | None = None
+    dest_code: str | None = None
+
+
+def dest_code_of(sign_name: str) -> str:
+    """The emulator's stand-in for the extension number Aliyun assigns a signature: 4 stable digits."""
+    return str(1000 + zlib.crc32(sign_name.encode("utf-8")) % 9000)
 
 
 @dataclass(frozen=True)
@@ -70,13 +96,21 @@ def parse_undeliverable(value: Any) -> dict[str, str]:
     return parsed
 
 
+def _seconds(section: Mapping[str, Any], name: str) -> float:
+    value = section[name]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"sms.{name} must be a number >= 0")
+    return float(value)
+
+
 def parse_settings(section: Mapping[str, Any], base: SmsSettings) -> SmsSettings:
     settings = base
     if "deliveryDelaySeconds" in section:
-        delay = section["deliveryDelaySeconds"]
-        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
-            raise ValueError("sms.deliveryDelaySeconds must be a number >= 0")
-        settings = replace(settings, delivery_delay=float(delay))
+        settings = replace(settings, delivery_delay=_seconds(section, "deliveryDelaySeconds"))
+    if "listDelaySeconds" in section:
+        settings = replace(settings, list_delay=_seconds(section, "listDelaySeconds"))
+    if "push" in section:
+        settings = replace(settings, push=PushSettings.from_seed(section["push"], settings.push))
     if "undeliverable" in section:
         settings = replace(settings, undeliverable=parse_undeliverable(section["undeliverable"]))
     if "flowControl" in section:
@@ -105,6 +139,7 @@ class SmsBackend:
     def __init__(self, clock: Clock, ids: Ids) -> None:
         self.clock = clock
         self.ids = ids
+        self.pushes = PushQueue(clock)
         self.reset()
 
     def reset(self) -> None:
@@ -112,6 +147,7 @@ class SmsBackend:
         self.catalog = Catalog()
         self.flow = FlowControl(self.settings.flow)
         self.outbox = Outbox(self.settings.max_messages)
+        self.pushes.reset()
 
     def prepare_seed(self, section: Any) -> Callable[[], None]:
         """Validate seed section ``sms`` completely; return the function that applies it."""
@@ -127,6 +163,7 @@ class SmsBackend:
             self.flow.limits = settings.flow
             if settings.max_messages != self.outbox.max_messages:
                 self.outbox.resize(settings.max_messages)
+            self.pushes.configure(settings.push)
 
         return apply
 
@@ -193,7 +230,28 @@ class SmsBackend:
                 deliver_at=deliver_at, request_id=request_id, out_id=out_id, up_extend_code=o.up_extend_code,
                 fail_code=self.settings.undeliverable.get(o.phone)))
         self.outbox.add(messages)
+        self.pushes.watch(messages)
         return biz_id
+
+    # -- replies ------------------------------------------------------------------------------
+
+    def reply(self, replies: list[Reply]) -> Push:
+        """Users' replies, pushed as one SmsUp batch; ValueError names what is wrong."""
+        self.pushes.url(UP)
+        now = self.clock.now()
+        items = []
+        for reply in replies:
+            phone = normalize_phone(reply.phone)
+            if phone is None:
+                raise ValueError(f"phone must be a mainland mobile number: {reply.phone!r}")
+            replied_to = self.outbox.find(MessageFilter(phone=phone, sign_name=reply.sign_name), now)
+            sign_name = reply.sign_name or (replied_to[0].sign_name if replied_to else None)
+            if sign_name is None:
+                raise ValueError(f"signName is needed: nothing was sent to {phone}")
+            extend = (replied_to[0].up_extend_code or "") if replied_to else ""
+            dest_code = reply.dest_code or dest_code_of(sign_name) + extend
+            items.append(reply_item(phone, reply.content, sign_name, dest_code, now, self.pushes.sequence_id()))
+        return self.pushes.add(UP, items)
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -209,7 +267,9 @@ class SmsBackend:
         today = china_date(self.clock.now())
         if not today - timedelta(days=DETAILS_MAX_AGE_DAYS) <= day <= today:
             raise InvalidParameters(f"SendDate只支持查询最近{DETAILS_MAX_AGE_DAYS}天: {send_date}")
-        return self.outbox.find(MessageFilter(phone=phone, sent_on=day, biz_id=biz_id or None), self.clock.now())
+        now = self.clock.now()
+        found = self.outbox.find(MessageFilter(phone=phone, sent_on=day, biz_id=biz_id or None), now)
+        return [message for message in found if message.sent_at + self.settings.list_delay <= now]
 
     def messages(self, criteria: MessageFilter | None = None, limit: int | None = None) -> tuple[int, list[dict]]:
         """The control API's outbox view: (total matching, newest-first dicts up to ``limit``)."""

@@ -2,9 +2,10 @@
 
 ``GET /_emulator/outbox`` is the page, ``GET /_emulator/outbox/<file>`` its script and style sheet,
 ``GET /_emulator`` (and a browser's ``GET /``) redirect to it. The page reads the control API
-(``/_emulator/sms/messages``, ``/_emulator/chaos``) with ``fetch``; nothing is built or rendered
-on the server. Every answer carries a Content-Security-Policy that only allows the emulator's own
-files, so message text can never run as script even if the page had a bug.
+(``/_emulator/sms/messages``, ``/_emulator/chaos``, ``/_emulator/sms/pushes``, ``/_emulator/sms/push``)
+with ``fetch`` and posts replies to ``/_emulator/sms/replies``; nothing is built or rendered on the
+server. Every answer carries a Content-Security-Policy that only allows the emulator's own files,
+so message text can never run as script even if the page had a bug.
 """
 
 from __future__ import annotations

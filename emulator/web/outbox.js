@@ -7,6 +7,8 @@
   // Refresh period: 1 s, or ?poll=<ms> in the page's URL (at least 100).
   const POLL_MS = Math.max(100, Number(new URLSearchParams(location.search).get("poll")) || 1000);
   const LIMIT = 200;
+  const PUSH_LIMIT = 50;
+  const PUSH_KINDS = { SmsReport: "receipts", SmsUp: "reply" };
   const STATUS = { 1: "waiting", 2: "failed", 3: "delivered" };
   const TEMPLATE_TYPES = { 0: "verification code", 1: "notification", 2: "promotion" };
 
@@ -32,6 +34,7 @@
   const state = {
     messages: [], total: 0, listingText: null, listingSeq: 0, selected: null, showPhones: false,
     rules: [], chaosEdits: 0, chaosBusy: false, filterTimer: null,
+    pushes: [], pushTotal: 0, pushesText: null, pushSettingsText: null, pushSettings: null,
   };
   const $ = (id) => document.getElementById(id);
 
@@ -217,6 +220,93 @@
     await refreshMessages();
   }
 
+  // ---- pushes (receipts and replies) ----------------------------------------------------------
+
+  // A URL without its query (which may hold the receiver's token).
+  function shownUrl(url) {
+    try {
+      const parsed = new URL(url);
+      return parsed.origin + parsed.pathname + (parsed.search ? "?…" : "");
+    } catch (ignored) {
+      return String(url);
+    }
+  }
+
+  function pushItemText(kind, item) {
+    const phone = shownPhone(item.phone_number);
+    if (kind === "SmsUp") return `${phone}: ${item.content} (${item.sign_name})`;
+    return `${phone} ${item.err_code}`;
+  }
+
+  function lastAttemptText(push) {
+    const last = push.attempts[push.attempts.length - 1];
+    if (!last) return "";
+    return last.error ? last.error : `HTTP ${last.status}${last.accepted ? "" : ` ${last.answer}`}`;
+  }
+
+  function pushRow(push) {
+    const items = push.items.map((item) => el("div", { text: pushItemText(push.kind, item) }));
+    const status = [el("span", { className: `push push-${push.status}`, text: push.status })];
+    const why = lastAttemptText(push);
+    if (why && push.status !== "accepted") status.push(el("small", { className: "why", text: why }));
+    const cells = [
+      el("td", { className: "time", "data-testid": "push-time", title: push.createdAt, text: formatTime(push.createdAt) }),
+      el("td", { "data-testid": "push-kind", title: shownUrl(push.url), text: PUSH_KINDS[push.kind] || push.kind }),
+      el("td", { className: "items", "data-testid": "push-items" }, items),
+      el("td", { "data-testid": "push-status" }, status),
+      el("td", { "data-testid": "push-attempts", text: String(push.attempts.length) }),
+      el("td", { className: "time", "data-testid": "push-next", title: push.nextAttemptAt || "",
+                 text: push.nextAttemptAt ? formatTime(push.nextAttemptAt) : "—" }),
+    ];
+    return el("tr", { "data-testid": "push-row", "data-id": String(push.id), "data-kind": push.kind,
+                      "data-status": push.status }, cells);
+  }
+
+  function renderPushes() {
+    $("push-rows").replaceChildren(...state.pushes.map(pushRow));
+    $("push-empty").hidden = state.pushes.length > 0;
+    const settings = state.pushSettings;
+    if (!settings) return;
+    const where = (url) => (url ? shownUrl(url) : "off");
+    $("push-config").textContent = `Receipts → ${where(settings.reportUrl)} · replies → ${where(settings.upUrl)} · ` +
+      `timeout ${settings.timeoutMs} ms · retries after ${settings.retryDelaysSeconds.join(", ")} s`;
+  }
+
+  async function refreshPushes() {
+    const [text, settingsText] = await Promise.all([
+      requestJson(`${API}/sms/pushes?limit=${PUSH_LIMIT}`), requestJson(`${API}/sms/push`)]);
+    if (text === state.pushesText && settingsText === state.pushSettingsText) return;
+    const listing = JSON.parse(text);
+    state.pushesText = text;
+    state.pushSettingsText = settingsText;
+    state.pushes = listing.pushes;
+    state.pushTotal = listing.total;
+    state.pushSettings = JSON.parse(settingsText);
+    renderPushes();
+  }
+
+  async function sendReply(event) {
+    event.preventDefault();
+    const reply = { phone: $("reply-phone").value.trim(), content: $("reply-content").value };
+    const sign = $("reply-sign").value.trim();
+    if (sign) reply.signName = sign;
+    const result = $("reply-result");
+    result.hidden = false;
+    try {
+      if (!state.pushSettings || !state.pushSettings.upUrl) await refreshPushes(); // it may have been set since
+      if (!state.pushSettings.upUrl) throw new Error("no reply URL is set (PUT /_emulator/sms/push with upUrl).");
+      const push = JSON.parse(await requestJson(`${API}/sms/replies`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(reply) }));
+      result.className = "hint";
+      result.textContent = `Pushed as SmsUp #${push.id} (${push.items[0].sign_name}).`;
+      $("reply-content").value = "";
+      await refreshPushes();
+    } catch (error) {
+      result.className = "hint error-text";
+      result.textContent = `Not pushed: ${error.message}`;
+    }
+  }
+
   // ---- chaos ----------------------------------------------------------------------------------
 
   function canonical(value) {
@@ -312,7 +402,7 @@
 
   async function poll() {
     try {
-      await Promise.all([refreshMessages(), refreshChaos()]);
+      await Promise.all([refreshMessages(), refreshChaos(), refreshPushes()]);
       setLive(true);
       clearError();
     } catch (error) {
@@ -335,9 +425,11 @@
     $("show-phones").addEventListener("change", (event) => {
       state.showPhones = event.target.checked;
       renderMessages();
+      renderPushes();
     });
     $("clear-all").addEventListener("click", () => clearAll().catch(showError));
     $("detail-close").addEventListener("click", closeDetail);
+    $("reply-form").addEventListener("submit", sendReply);
     $("chaos-off").addEventListener("click", () => changeChaos({ method: "DELETE" }).catch(showError));
     document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeDetail(); });
     poll();

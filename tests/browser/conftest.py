@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from emulator_push_support import PushReceiver
 from outbox_page import OutboxPage
 from prerequisites import BROWSER, chromium_executable, require
 
@@ -68,3 +69,11 @@ def app(emulator, tmp_path):
                         dysms_endpoint=Endpoint.parse(emulator.endpoint, "test"),
                         retry_base_delay_ms=0, retry_max_delay_ms=0)
     return App(settings)
+
+
+@pytest.fixture
+def receiver():
+    """An HTTP receiver on 127.0.0.1 for the emulator's receipt and reply pushes."""
+    push_receiver = PushReceiver()
+    yield push_receiver
+    push_receiver.close()

@@ -85,6 +85,23 @@ class OutboxPage:
     def clear_all(self) -> None:
         self.page.get_by_test_id("clear-all").click()
 
+    @property
+    def push_rows(self) -> Locator:
+        """Receipt and reply pushes, newest first."""
+        return self.page.get_by_test_id("push-row")
+
+    def push_cell(self, name: str, index: int = 0) -> Locator:
+        """``time``, ``kind``, ``items``, ``status``, ``attempts`` or ``next`` of push row ``index``."""
+        return self.push_rows.nth(index).get_by_test_id(f"push-{name}")
+
+    def reply(self, phone: str, content: str, sign: str = "") -> Locator:
+        """Fill and submit the "Reply as a user" form; returns the result line (wait on its text)."""
+        self.page.get_by_test_id("reply-phone").fill(phone)
+        self.page.get_by_test_id("reply-content").fill(content)
+        self.page.get_by_test_id("reply-sign").fill(sign)
+        self.page.get_by_test_id("reply-send").click()
+        return self.page.get_by_test_id("reply-result")
+
 
 def newest_code(page: Page, phone: str | None = None, param: str = "code", count: int | None = None) -> str:
     """The verification code in the newest message on an open outbox page, as the page shows it.

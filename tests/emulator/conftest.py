@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from emulator_push_support import PushReceiver
 from emulator_wire import WireCall
 
 
@@ -46,3 +47,11 @@ def any_kms(request, emulator):
 def any_oss(request, emulator):
     """The alibabacloud-oss-v2 client signing with V4, then with V1 (one attempt per call)."""
     return emulator.oss_client(signature_version=request.param, retry_max_attempts=1)
+
+
+@pytest.fixture
+def receiver():
+    """An HTTP receiver on 127.0.0.1 for the emulator's receipt and reply pushes."""
+    push_receiver = PushReceiver()
+    yield push_receiver
+    push_receiver.close()
