@@ -104,6 +104,16 @@ class SmsGateway:
             )
         )
 
+    def query_send_details(self, phone: str, send_date: str, *, page: int, page_size: int) -> dict[str, Any]:
+        """QuerySendDetails: one page of what was sent to ``phone`` on Beijing date ``send_date``
+        (``yyyyMMdd``): ``TotalCount`` and ``SmsSendDetailDTOs.SmsSendDetailDTO`` (each with
+        ``OutId``, ``SendStatus`` 1 waiting for its receipt, 2 failed, 3 delivered, ``ErrCode``)."""
+        from alibabacloud_dysmsapi20170525.models import QuerySendDetailsRequest
+
+        request = QuerySendDetailsRequest(phone_number=phone, send_date=send_date, page_size=page_size,
+                                          current_page=page)
+        return self._query(lambda: self.client.query_send_details_with_options(request, self.runtime))
+
     def _query(self, call: Any) -> dict[str, Any]:
         try:
             response = call()

@@ -1,0 +1,1 @@
+"""Possibly-delivered sends settled against Aliyun: ``QuerySendDetails``, matched by our ``OutId``."""
