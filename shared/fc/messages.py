@@ -15,6 +15,7 @@ from shared.sms import phones
 from shared.sms.message import MAX_PARAMS, check_param_name, param_text, template_code, template_param
 from shared.sms.notify import Notice, check_element_name, send_notice
 from shared.sms.recipients import Recipients
+from shared.sms.requester import asked_by
 from shared.validation import checked
 
 # Each field is checked here, before the Idempotency-Key is claimed, by the checks sendMessage and
@@ -55,7 +56,7 @@ def post_messages(request: HttpRequest) -> HttpResponse:
     body = request.json(SendBody, max_bytes=app.settings.max_body_bytes)
     caller.authorize(body.service, body.templateCode)
     idempotency_key = request.header("idempotency-key")
-    with log.bound(caller=caller.key_id, element=body.service):
+    with log.bound(caller=caller.key_id, element=body.service), asked_by(f"api_key:{caller.key_id}"):
         if idempotency_key is None:
             return HttpResponse(200, send(app, body))
         from shared.idempotency.keys import Answer, check_key, run_once
@@ -74,7 +75,15 @@ def post_messages(request: HttpRequest) -> HttpResponse:
 def send(app: Any, body: SendBody, sending: Callable[[], None] | None = None) -> dict[str, Any]:
     notice = Notice(body.service, body.templateCode, template_param(body.params), tuple(body.phoneList or ()),
                     body.recipients, body.directory)
-    return send_notice(app, notice, sending=sending)
+    answer = send_notice(app, notice, sending=sending)
+    return {**answer, "messageIds": message_ids(answer["result"])}
+
+
+def message_ids(result: dict[str, Any]) -> list[str]:
+    """The ``OutId`` of every SendSms call behind ``result`` (one, or one per batch)."""
+    if result.get("OutId"):
+        return [result["OutId"]]
+    return [batch["OutId"] for batch in result.get("Batches") or [] if batch.get("OutId")]
 
 
 ROUTES = {("POST", "/messages"): post_messages}
