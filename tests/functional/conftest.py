@@ -2,7 +2,7 @@ import json
 import socket
 
 import pytest
-from fc_support import DIRECTORY, FULL_KEY, LIMITED_KEY, write
+from fc_support import DIRECTORY, FULL_KEY, LIMITED_KEY, READ_ONLY_KEY, READER_KEY, write
 from functional_support import SIGN
 
 from shared import App
@@ -65,6 +65,8 @@ def service(emulator, tmp_path, monkeypatch):
     emulator.kms_put_secret("sms-fc/api-keys", json.dumps({"keys": [
         {"id": "full", "sha256": hash_key(FULL_KEY)},
         {"id": "limited", "sha256": hash_key(LIMITED_KEY), "elements": ["SMS.Default"], "templates": ["SMS_100000002"]},
+        {"id": "support", "sha256": hash_key(READER_KEY), "scopes": ["send", "read"]},
+        {"id": "auditor", "sha256": hash_key(READ_ONLY_KEY), "scopes": ["read"]},
     ]}))
     env = {"SMS_ELEMENTS_SOURCE": str(root), "SMS_DYSMS_ENDPOINT": emulator.endpoint,
            "SMS_KMS_ENDPOINT": emulator.endpoint, "SMS_API_KEYS_SECRET": "sms-fc/api-keys",
