@@ -58,6 +58,7 @@ class Settings:
     approval_defaults: str = "Approval.Default"
     cors_origins: tuple[str, ...] = ()
     client_ip_header: str | None = None
+    send_log_ttl: int = 7 * 86400  # seconds a send-log record is kept (Aliyun keeps its own 30 days)
 
     def kms_endpoint_for_region(self) -> Endpoint:
         """``SMS_KMS_ENDPOINT``, else the region's KMS endpoint."""
@@ -103,6 +104,7 @@ class Settings:
             approval_defaults=env.get("SMS_APPROVAL_DEFAULTS") or "Approval.Default",
             cors_origins=tuple(o.strip() for o in (env.get("SMS_CORS_ORIGINS") or "").split(",") if o.strip()),
             client_ip_header=(env.get("SMS_CLIENT_IP_HEADER") or "").strip().lower() or None,
+            send_log_ttl=_int(env, "SMS_SEND_LOG_TTL", 7 * 86400, minimum=60),
         )
 
 

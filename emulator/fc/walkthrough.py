@@ -44,6 +44,14 @@ def walkthrough(emulator: str, stack: LocalStack, *, python: str, elements: Path
         f"curl -s -w '\\n' -X POST {fc}/send_sms/messages -H 'Authorization: Bearer {API_KEY}' \\",
         f"  -H 'Content-Type: application/json' -d '{MESSAGE}'",
     ])
+    section("Look a sent message up in the send log (GET /messages, the example key has the read scope):",
+            "send_sms", [
+                f"ID=$(curl -s -X POST {fc}/send_sms/messages -H 'Authorization: Bearer {API_KEY}' \\",
+                f"  -H 'Content-Type: application/json' -d '{MESSAGE}' \\",
+                f"  | {python} -c 'import json,sys; print(json.load(sys.stdin)[\"messageIds\"][0])')",
+                f"curl -s -w '\\n' {fc}/send_sms/messages/$ID -H 'Authorization: Bearer {API_KEY}'",
+                f"curl -s -w '\\n' '{fc}/send_sms/messages?phone={PHONE}' -H 'Authorization: Bearer {API_KEY}'",
+            ])
     section("Issue a verification code, read it in the outbox, check it (verification):", "verification", [
         f"curl -s -w '\\n' -X POST {fc}/verification/codes -H 'Content-Type: application/json' \\",
         f"  -d '{{\"phone\": \"{CODE_PHONE}\", \"purpose\": \"login\"}}'",

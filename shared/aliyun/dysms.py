@@ -49,9 +49,13 @@ class SmsGateway:
         )
 
     def send(
-        self, *, phones: list[str], sign_name: str, template_code: str, template_param: str | None
+        self, *, phones: list[str], sign_name: str, template_code: str, template_param: str | None,
+        out_id: str | None = None,
     ) -> SendOutcome:
         """One SendSms call with bounded retries; raises 46002 or 46003 on failure.
+
+        ``out_id`` is sent as ``OutId`` (fewer than 256 characters): Aliyun hands it back in
+        receipts and ``QuerySendDetails``, so the send log can find the message.
 
         Retried, because nothing was sent: a connection that failed before the request went out,
         and the gateway's throttling. Never retried: anything after the request may have reached
@@ -65,6 +69,7 @@ class SmsGateway:
             sign_name=sign_name,
             template_code=template_code,
             template_param=template_param,
+            out_id=out_id,
         )
         attempt = 0
         while True:

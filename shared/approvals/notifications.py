@@ -34,6 +34,7 @@ from shared.idempotency.keys import fingerprint
 from shared.sms.message import Message, check_template_code, template_param
 from shared.sms.notify import is_sms_element
 from shared.sms.phones import mask_phone
+from shared.sms.requester import asked_by
 from shared.store import DONE, IN_PROGRESS, MISMATCH
 
 if TYPE_CHECKING:
@@ -127,7 +128,8 @@ def notify_approval(app: App, event: ApprovalEvent, *, lease: float = DEFAULT_LE
         _release(app, key, claim.token, None)  # the stored progress stays for the redelivery
         raise
     try:
-        outcome = _deliver(app, event, key, claim.token, progress, deadline)
+        with asked_by(f"approval:{event.source}:{event.id}"):
+            outcome = _deliver(app, event, key, claim.token, progress, deadline)
     except BaseException:
         _release(app, key, claim.token, progress)
         raise

@@ -19,6 +19,7 @@ from shared.errors import ConfigError
 from shared.validation import describe
 
 if TYPE_CHECKING:
+    from shared.privacy.vault import Vault
     from shared.settings import Settings
     from shared.store.base import Store
 
@@ -43,6 +44,9 @@ class Host(Protocol):
 
     @property
     def store(self) -> Store: ...
+
+    @property
+    def vault(self) -> Vault: ...
 
     def getElement(self, fullName: str) -> Any: ...  # noqa: N802, N803 - JitAi's names
 

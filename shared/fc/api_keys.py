@@ -3,9 +3,11 @@
 The secret named by ``SMS_API_KEYS_SECRET`` holds JSON::
 
     {"keys": [{"id": "orders-backend", "sha256": "<hex SHA-256 of the key>",
-               "elements": ["SMS.Default"], "templates": ["SMS_100000002"]}]}
+               "elements": ["SMS.Default"], "templates": ["SMS_100000002"], "scopes": ["send", "read"]}]}
 
-``elements`` and ``templates`` are optional limits; absent means any. Keys are random
+``elements`` and ``templates`` are optional limits; absent means any. ``scopes`` says what the
+key may do: ``send`` (``POST /messages``) and ``read`` (the send-log lookups, ``GET /messages…``);
+absent means ``["send"]``, so a key written before scopes existed never gains read access. Keys are random
 256-bit tokens, so one SHA-256 is enough (no slow hash needed); the plain key exists only
 at the caller. ``python -m shared.fc.api_keys new --id NAME`` mints one.
 """
@@ -19,7 +21,7 @@ import json
 import secrets
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +30,12 @@ from shared.errors import ConfigError, RequestError
 
 if TYPE_CHECKING:
     from shared.elements.app import App
+
+Scope = Literal["send", "read"]
+SEND: Scope = "send"
+READ: Scope = "read"
+DEFAULT_SCOPES: frozenset[Scope] = frozenset({SEND})
+
 
 def unauthorized() -> RequestError:
     return RequestError("missing or invalid API key", status=401, headers={"WWW-Authenticate": 'Bearer realm="sms-fc"'})
@@ -40,6 +48,7 @@ class KeyEntry(BaseModel):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     elements: list[str] | None = None
     templates: list[str] | None = None
+    scopes: list[Scope] | None = None
 
 
 class KeyFile(BaseModel):
@@ -53,6 +62,16 @@ class Caller:
     key_id: str
     elements: frozenset[str] | None
     templates: frozenset[str] | None
+    scopes: frozenset[Scope] = DEFAULT_SCOPES
+
+    def may_see(self, element: str) -> bool:
+        """Whether this key's element limit covers ``element`` (a lookup hides the others' messages)."""
+        return self.elements is None or element in self.elements
+
+    def require(self, scope: Scope) -> None:
+        """403 unless this key has ``scope``."""
+        if scope not in self.scopes:
+            raise RequestError(f"this API key lacks the {scope!r} scope", status=403)
 
     def authorize(self, element: str, template: str) -> None:
         """403 when this key may not use ``element`` or ``template``."""
@@ -82,6 +101,7 @@ def authenticate(app: App, authorization: str | None) -> Caller:
         match.id,
         None if match.elements is None else frozenset(match.elements),
         None if match.templates is None else frozenset(match.templates),
+        DEFAULT_SCOPES if match.scopes is None else frozenset(match.scopes),
     )
 
 
@@ -101,10 +121,13 @@ def _parse_keys(name: str, text: str) -> list[KeyEntry]:
         raise ConfigError(f"KMS secret {name!r} (SMS_API_KEYS_SECRET) is not a valid API key file") from None
 
 
-def new_entry(key_id: str, elements: list[str] | None = None, templates: list[str] | None = None) -> tuple[str, dict]:
+def new_entry(key_id: str, elements: list[str] | None = None, templates: list[str] | None = None,
+              scopes: list[str] | None = None) -> tuple[str, dict]:
     """A fresh key and the entry to add to the secret."""
     key = "sk_" + secrets.token_urlsafe(32)
     entry: dict = {"id": key_id, "sha256": hash_key(key)}
+    if scopes:
+        entry["scopes"] = scopes
     if elements:
         entry["elements"] = elements
     if templates:
@@ -120,8 +143,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--id", required=True, help="a name for the caller, safe to log")
     parser.add_argument("--elements", nargs="*", help="limit the key to these SMS elements")
     parser.add_argument("--templates", nargs="*", help="limit the key to these template codes")
+    parser.add_argument("--scopes", nargs="*", choices=[SEND, READ], help="what the key may do (default: send)")
     args = parser.parse_args(argv)
-    key, entry = new_entry(args.id, args.elements, args.templates)
+    key, entry = new_entry(args.id, args.elements, args.templates, args.scopes)
     print(f"key (give it to the caller, store it nowhere else): {key}")
     print(f"entry (add it to the secret's \"keys\"): {json.dumps(entry)}")
     return 0

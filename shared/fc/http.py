@@ -38,6 +38,7 @@ class HttpRequest:
     source_ip: str = ""
     request_id: str = ""
     context: Any = None
+    path_params: dict[str, str] = field(default_factory=dict)  # a route's ``{name}`` segments
 
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name.lower(), default)
@@ -111,15 +112,39 @@ def serve(event: Any, context: Any, routes: Mapping[tuple[str, str], Handler], *
 
 
 def route(request: HttpRequest, routes: Mapping[tuple[str, str], Handler]) -> HttpResponse:
+    """The handler of the request's method and path: an exact path first, else a route whose
+    ``{name}`` segments (one each, not empty) take the path's (``request.path_params``)."""
     path = "/" + request.path.strip("/")
     handler = routes.get((request.method, path))
     if handler is not None:
         return handler(request)
-    allowed = sorted(method for method, route_path in routes if route_path == path)
+    for (method, pattern), candidate in routes.items():
+        params = match_path(pattern, path)
+        if method == request.method and params is not None and (method, path) not in routes:
+            request.path_params = params
+            return candidate(request)
+    allowed = sorted(method for method, route_path in routes
+                     if route_path == path or match_path(route_path, path) is not None)
     if allowed:
         allow = {"Allow": ", ".join(allowed)}
         raise RequestError(f"{request.method} is not allowed on {path}", status=405, headers=allow)
     raise RequestError(f"no route for {path}", status=404)
+
+
+def match_path(pattern: str, path: str) -> dict[str, str] | None:
+    """``{"id": "abc"}`` for pattern ``/messages/{id}`` and path ``/messages/abc``; None when it does not match."""
+    if "{" not in pattern:
+        return None
+    wanted, given = pattern.strip("/").split("/"), path.strip("/").split("/")
+    if len(wanted) != len(given):
+        return None
+    params: dict[str, str] = {}
+    for part, value in zip(wanted, given, strict=True):
+        if part.startswith("{") and part.endswith("}") and value:
+            params[part[1:-1]] = value
+        elif part != value:
+            return None
+    return params
 
 
 def error_response(error: SmsError) -> HttpResponse:

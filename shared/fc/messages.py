@@ -1,4 +1,9 @@
-"""``POST /messages``: trusted callers send template SMS to phones and directory recipients."""
+"""``POST /messages``: trusted callers send template SMS to phones and directory recipients;
+``GET /messages/{id}`` and ``GET /messages?phone=…&since=…`` look sends up in the send log.
+
+Sending takes an API key with the ``send`` scope, looking up one with ``read``
+(``shared.fc.api_keys``). A key limited to some elements sees only their messages.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +14,15 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, 
 
 from shared import log
 from shared.elements.runtime import app_for
-from shared.fc.api_keys import authenticate
+from shared.errors import RequestError
+from shared.fc import lookups
+from shared.fc.api_keys import READ, SEND, authenticate
 from shared.fc.http import HttpRequest, HttpResponse
 from shared.sms import phones
 from shared.sms.message import MAX_PARAMS, check_param_name, param_text, template_code, template_param
 from shared.sms.notify import Notice, check_element_name, send_notice
 from shared.sms.recipients import Recipients
+from shared.sms.requester import asked_by
 from shared.validation import checked
 
 # Each field is checked here, before the Idempotency-Key is claimed, by the checks sendMessage and
@@ -52,10 +60,11 @@ class SendBody(BaseModel):
 def post_messages(request: HttpRequest) -> HttpResponse:
     app = app_for(request.context)
     caller = authenticate(app, request.header("authorization"))
+    caller.require(SEND)
     body = request.json(SendBody, max_bytes=app.settings.max_body_bytes)
     caller.authorize(body.service, body.templateCode)
     idempotency_key = request.header("idempotency-key")
-    with log.bound(caller=caller.key_id, element=body.service):
+    with log.bound(caller=caller.key_id, element=body.service), asked_by(f"api_key:{caller.key_id}"):
         if idempotency_key is None:
             return HttpResponse(200, send(app, body))
         from shared.idempotency.keys import Answer, check_key, run_once
@@ -74,7 +83,50 @@ def post_messages(request: HttpRequest) -> HttpResponse:
 def send(app: Any, body: SendBody, sending: Callable[[], None] | None = None) -> dict[str, Any]:
     notice = Notice(body.service, body.templateCode, template_param(body.params), tuple(body.phoneList or ()),
                     body.recipients, body.directory)
-    return send_notice(app, notice, sending=sending)
+    answer = send_notice(app, notice, sending=sending)
+    return {**answer, "messageIds": message_ids(answer["result"])}
 
 
-ROUTES = {("POST", "/messages"): post_messages}
+def message_ids(result: dict[str, Any]) -> list[str]:
+    """The ``OutId`` of every SendSms call behind ``result`` (one, or one per batch)."""
+    if result.get("OutId"):
+        return [result["OutId"]]
+    return [batch["OutId"] for batch in result.get("Batches") or [] if batch.get("OutId")]
+
+
+def get_message(request: HttpRequest) -> HttpResponse:
+    """One send-log record with each number's status."""
+    app = app_for(request.context)
+    caller = authenticate(app, request.header("authorization"))
+    caller.require(READ)
+    wanted = lookups.message_id(request.path_params.get("id"))
+    record = app.store.get_send(wanted)
+    if record is None or not caller.may_see(record.element):
+        raise RequestError(f"no message {wanted} in the send log (records are kept "
+                           f"{app.settings.send_log_ttl // 86400} days)", status=404)
+    log.info("messages.lookup", caller=caller.key_id, outId=wanted)
+    return HttpResponse(200, lookups.render(record))
+
+
+def list_messages(request: HttpRequest) -> HttpResponse:
+    """A number's messages since ``since`` (default: 7 days back), newest first, for support."""
+    app = app_for(request.context)
+    caller = authenticate(app, request.header("authorization"))
+    caller.require(READ)
+    number = lookups.phone(request.query.get("phone"))
+    since = lookups.since(request.query.get("since"), app.store.clock())
+    limit = lookups.limit(request.query.get("limit"))
+    from shared.sms.send_log import phone_lookup
+
+    lookup = phone_lookup(app.vault, number)
+    records = [r for r in app.store.sends_to(lookup, since=since, limit=limit) if caller.may_see(r.element)]
+    log.info("messages.list", caller=caller.key_id, phone=phones.mask_phone(number), found=len(records))
+    return HttpResponse(200, {"phone": phones.mask_phone(number), "since": lookups.iso(since),
+                              "messages": [lookups.render(r, only=lookup) for r in records]})
+
+
+ROUTES = {
+    ("POST", "/messages"): post_messages,
+    ("GET", "/messages"): list_messages,
+    ("GET", "/messages/{id}"): get_message,
+}

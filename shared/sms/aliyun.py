@@ -14,8 +14,10 @@ from shared.aliyun.dysms import SmsGateway
 from shared.elements.element import Element, NonEmpty
 from shared.elements.registry import register_type
 from shared.errors import PartialSendError, RequestFailedError, SmsError
+from shared.sms import send_log
 from shared.sms.message import Message
 from shared.sms.phones import mask_phone
+from shared.store.message_log import NOT_SENT, SUBMITTED, UNKNOWN
 
 MAX_NUMBERS_PER_CALL = 1000  # Aliyun's SendSms limit
 LOGGED_PHONES = 20  # masked numbers listed in one log line; the count is always complete
@@ -55,9 +57,10 @@ class SmsAliyun(Element):
     def sendMessage(self, phoneList: Any, params: Any, verifyTemplateCode: Any) -> dict[str, Any]:  # noqa: N802, N803
         """Send template ``verifyTemplateCode`` with ``params`` to every number in ``phoneList``.
 
-        Returns Aliyun's response body (``Code``, ``Message``, ``BizId``, ``RequestId``). A list
-        longer than 1,000 numbers is split into concurrent calls; the result then carries
-        ``Batches``, one per call with the numbers it covered, and reads ``Code == "OK"``.
+        Returns Aliyun's response body (``Code``, ``Message``, ``BizId``, ``RequestId``) with the
+        ``OutId`` it was sent with (our message id: the send log's key). A list longer than 1,000
+        numbers is split into concurrent calls; the result then carries ``Batches``, one per call
+        with the numbers it covered and its ``OutId``, and reads ``Code == "OK"``.
 
         Raises:
             SmsError: 46001 for a missing or wrong parameter; 46002 when Aliyun answers with an
@@ -75,19 +78,24 @@ class SmsAliyun(Element):
         return self._send_batches(batches)
 
     def _send_batch(self, message: Message) -> dict[str, Any]:
+        """One SendSms call with its own ``OutId``, logged and written to the send log."""
         started = time.perf_counter()
+        message_id = send_log.new_message_id()
         fields: dict[str, Any] = {
             "element": self.fullName,
             "templateCode": message.template_code,
+            "outId": message_id,
             "phoneCount": len(message.phones),
             "phones": [mask_phone(p) for p in message.phones[:LOGGED_PHONES]],
         }
+        entry = {"element": self.fullName, "template_code": message.template_code, "phones": list(message.phones)}
         try:
             outcome = self.gateway.send(
                 phones=list(message.phones),
                 sign_name=self.config.verifySign,
                 template_code=message.template_code,
                 template_param=message.template_param,
+                out_id=message_id,
             )
         except SmsError as error:
             log.warning(
@@ -100,21 +108,27 @@ class SmsAliyun(Element):
                 attempts=error.details.get("attempts"),
                 latencyMs=round((time.perf_counter() - started) * 1000, 1),
             )
+            send_log.write(self.app, message_id, **entry, status=UNKNOWN if error.possibly_delivered else NOT_SENT,
+                           err_code=error.provider_code, request_id=error.request_id)
             raise
         except Exception as exc:  # noqa: BLE001 - not proven to precede Aliyun's acceptance
             log.error("sms.send failed", **fields, outcome="possibly_delivered", **log.cause(exc))
+            send_log.write(self.app, message_id, **entry, status=UNKNOWN)
             raise RequestFailedError(f"SendSms failed: {type(exc).__name__}; the message may have been delivered",
                                      details={"possiblyDelivered": True}) from exc
+        body = outcome.body
         log.info(
             "sms.send ok",
             **fields,
             outcome="sent",
-            aliyunRequestId=outcome.body.get("RequestId"),
-            bizId=outcome.body.get("BizId"),
+            aliyunRequestId=body.get("RequestId"),
+            bizId=body.get("BizId"),
             attempts=outcome.attempts,
             latencyMs=round((time.perf_counter() - started) * 1000, 1),
         )
-        return outcome.body
+        send_log.write(self.app, message_id, **entry, status=SUBMITTED, biz_id=body.get("BizId"),
+                       request_id=body.get("RequestId"))
+        return {**body, "OutId": message_id}
 
     def _send_batches(self, batches: list[Message]) -> dict[str, Any]:
         import contextvars

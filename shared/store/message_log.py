@@ -16,6 +16,7 @@ Aliyun's ``err_code``), ``unknown`` (the answer was lost: possibly delivered, to
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -37,6 +38,7 @@ class LoggedNumber:
     status: NumberStatus = SUBMITTED
     err_code: str | None = None  # Aliyun's, from a receipt (DELIVERED, UNDELIV, ...) or the send
     updated_at: float | None = None  # epoch seconds of the last change
+    by_receipt: bool = False  # settled by a delivery receipt: final, whatever the reconciler says later
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,11 @@ class Settlement:
 
 
 class MessageLog(Protocol):
-    """The send log's operations; every one is one round trip on Redis."""
+    """The send log's operations; every one is one round trip on Redis (``apply_receipts`` one per batch).
+
+    A record is found only until its ``ttl`` ends (by the store's clock): after that every
+    operation treats it as absent, and the backend deletes it in its own time.
+    """
 
     def log_send(self, record: SendRecord, *, ttl: float) -> None:
         """Write ``record`` (replacing one with the same ``message_id``) and index it by each
@@ -104,16 +110,67 @@ class MessageLog(Protocol):
     def apply_receipts(self, receipts: list[Receipt]) -> ReceiptCounts:
         """Settle numbers from delivery receipts, found by ``out_id`` (else ``biz_id``) and ``lookup``.
 
-        A receipt never moves a number back (a repeat changes nothing); a number settled by a
-        receipt is never changed by the reconciler.
+        A success makes the number ``delivered``, a failure ``failed`` with the receipt's
+        ``err_code``, whatever the log said before (``submitted``, ``unknown``, even the
+        reconciler's ``not_sent``: a receipt is Aliyun's word). A number already settled by a
+        receipt stays as it is (a replay, or a second receipt, is ``unchanged``), and the
+        reconciler never changes it. A receipt naming no live record, or a number the record
+        does not hold, counts as ``unknown``. Once no number of a record is ``unknown``, its
+        sealed numbers are dropped.
         """
         ...
 
     def unresolved_sends(self, *, created_before: float, limit: int = 100) -> list[SendRecord]:
-        """Records with a number still ``unknown``, oldest first, for the reconciler."""
+        """Live records with a number still ``unknown`` created before ``created_before``, oldest first,
+        for the reconciler."""
         ...
 
     def settle_send(self, message_id: str, settlements: list[Settlement]) -> SendRecord | None:
-        """Apply the reconciler's verdicts to numbers not settled by a receipt; drop the sealed
-        numbers once none is ``unknown``. Returns the record as it now stands."""
+        """Apply the reconciler's verdicts to numbers not settled by a receipt (a verdict for a number
+        the record does not hold is ignored); drop the sealed numbers once none is ``unknown``.
+        Returns the record as it now stands, or None when there is no live record."""
         ...
+
+
+def dump_record(record: SendRecord, *, expires_at: float) -> str:
+    """``record`` as the JSON both backends keep (timestamps as text, for Lua's sake)."""
+    numbers = [_dump_number(number) for number in record.numbers]
+    data = {"id": record.message_id, "el": record.element, "tpl": record.template_code, "by": record.requested_by,
+            "at": _stamp(record.created_at), "exp": _stamp(expires_at), "n": numbers}
+    optional = {"biz": record.biz_id, "rid": record.request_id, "sealed": record.sealed_numbers}
+    data.update({key: value for key, value in optional.items() if value is not None})
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def load_record(text: str) -> SendRecord:
+    """What :func:`dump_record` wrote (Lua's cjson writes an empty list as ``{}``)."""
+    data = json.loads(text)
+    numbers = tuple(
+        LoggedNumber(n["l"], n["m"], n["s"], n.get("e"), float(n["u"]) if n.get("u") else None, bool(n.get("r")))
+        for n in (data.get("n") or [])
+    )
+    return SendRecord(data["id"], data["el"], data["tpl"], data["by"], float(data["at"]), numbers,
+                      data.get("biz"), data.get("rid"), data.get("sealed"))
+
+
+def expires_at(text: str) -> float:
+    return float(json.loads(text)["exp"])
+
+
+def _dump_number(number: LoggedNumber) -> dict[str, object]:
+    data: dict[str, object] = {"l": number.lookup, "m": number.masked, "s": number.status}
+    if number.err_code is not None:
+        data["e"] = number.err_code
+    if number.updated_at is not None:
+        data["u"] = _stamp(number.updated_at)
+    if number.by_receipt:
+        data["r"] = 1
+    return data
+
+
+def _stamp(seconds: float) -> str:
+    return repr(float(seconds))
+
+
+def receipt_status(receipt: Receipt) -> NumberStatus:
+    return DELIVERED if receipt.success else FAILED

@@ -37,6 +37,7 @@ from shared.errors import (
 )
 from shared.sms.message import Message, template_param
 from shared.sms.phones import mask_phone, normalize_phone
+from shared.sms.requester import asked_by
 from shared.store.base import Budget, CheckResult, CodeIssue, IssueResult, SendLog, Store, Window
 from shared.verify.codes import Digester, generate_code
 
@@ -143,7 +144,8 @@ class VerifyPolicy(Element):
                 log.info("verify.issue", outcome="limited", limit=issued.limit)
                 raise _limited(issued)
             try:
-                sms.send(Message((phone,), config.templateCode, template_param({config.codeParam: code})))
+                with asked_by(f"verify:{self.fullName}"):
+                    sms.send(Message((phone,), config.templateCode, template_param({config.codeParam: code})))
             except BaseException as error:
                 self._cancel(issue, error)
                 log.warning("verify.issue", outcome="send_failed", errorCode=getattr(error, "code", None),

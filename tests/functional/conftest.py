@@ -2,10 +2,11 @@ import json
 import socket
 
 import pytest
-from fc_support import DIRECTORY, FULL_KEY, LIMITED_KEY, write
+from fc_support import DIRECTORY, FULL_KEY, LIMITED_KEY, READ_ONLY_KEY, READER_KEY, write
 from functional_support import SIGN
 
 from shared import App
+from shared.aliyun.credentials import Credentials
 from shared.elements import runtime
 from shared.fc.api_keys import hash_key
 from shared.settings import Endpoint, Settings
@@ -31,13 +32,15 @@ def make_app(emulator, tmp_path):
             write_sms_element(root, "WrongSecret", emulator.access_key_id, "not-the-secret")
             write_sms_element(root, "UnknownKey", "LTAI5tUnknownKey", emulator.access_key_secret)
             write_sms_element(root, "UnapprovedSign", emulator.access_key_id, emulator.access_key_secret, "未知签名")
-        options = {"retry_base_delay_ms": 0, "retry_max_delay_ms": 0, **overrides}
+        options = {"retry_base_delay_ms": 0, "retry_max_delay_ms": 0, "store_url": f"sqlite:///{tmp_path / 'app.db'}",
+                   "kms_endpoint": Endpoint.parse(emulator.endpoint, "test"), "data_key_id": "alias/sms-fc-store",
+                   "hmac_key_secret": "sms-fc/hmac-key", **overrides}  # the send log needs the store and the vault
         settings = Settings(
             elements_source=str(root),
             dysms_endpoint=Endpoint.parse(endpoint or emulator.endpoint, "test"),
             **options,
         )
-        return App(settings)
+        return App(settings, credentials=Credentials(emulator.access_key_id, emulator.access_key_secret))
 
     return build
 
@@ -62,6 +65,8 @@ def service(emulator, tmp_path, monkeypatch):
     emulator.kms_put_secret("sms-fc/api-keys", json.dumps({"keys": [
         {"id": "full", "sha256": hash_key(FULL_KEY)},
         {"id": "limited", "sha256": hash_key(LIMITED_KEY), "elements": ["SMS.Default"], "templates": ["SMS_100000002"]},
+        {"id": "support", "sha256": hash_key(READER_KEY), "scopes": ["send", "read"]},
+        {"id": "auditor", "sha256": hash_key(READ_ONLY_KEY), "scopes": ["read"]},
     ]}))
     env = {"SMS_ELEMENTS_SOURCE": str(root), "SMS_DYSMS_ENDPOINT": emulator.endpoint,
            "SMS_KMS_ENDPOINT": emulator.endpoint, "SMS_API_KEYS_SECRET": "sms-fc/api-keys",

@@ -50,6 +50,8 @@ def invoke(handler, event, context=None):
 # The send_sms set-up: keys, a directory, request bodies.
 FULL_KEY = "sk_test_full_access_key_000000000000000000000"
 LIMITED_KEY = "sk_test_limited_key_0000000000000000000000000"
+READER_KEY = "sk_test_send_and_read_key_00000000000000000000"  # scopes send and read
+READ_ONLY_KEY = "sk_test_read_only_key_000000000000000000000000"  # scope read
 PHONE = "13800138000"
 DIRECTORY = {
     "members": [

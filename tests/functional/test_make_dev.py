@@ -75,6 +75,15 @@ def test_send_sms_walkthrough_sends_through_the_function_to_the_outbox(dev):
     assert "【阿里云短信测试】您好，张三，您的订单1024已发货。" in rendered
 
 
+def test_send_log_walkthrough_looks_the_sent_message_up_by_id_and_by_phone(dev):
+    _, run = dev
+    by_id, by_phone = (json.loads(line) for line in run("Look a sent message up").strip().splitlines())
+    assert [(n["phone"], n["status"]) for n in by_id["numbers"]] == [("138****8000", "submitted")]
+    assert by_id["requestedBy"] == "api_key:example"
+    assert by_phone["phone"] == "138****8000"
+    assert by_id["messageId"] in [m["messageId"] for m in by_phone["messages"]]
+
+
 def test_config_check_walkthrough_runs_the_timer_function_and_writes_its_report(dev):
     _, run = dev
     report = json.loads(run("Run the config check now"))

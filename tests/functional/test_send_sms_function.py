@@ -119,7 +119,7 @@ def test_nan_and_infinity_params_are_refused_not_texted_as_nan(service, literal)
     ({"raw_body": "{not json"}, 400, "not valid JSON"),
     ({"raw_body": json.dumps(body(phoneList=[PHONE] * 400))}, 413, "limit is 4096"),
     ({"headers": auth(**{"Content-Type": "text/plain"})}, 415, "Content-Type must be application/json"),
-    ({"method": "GET"}, 405, "GET is not allowed on /messages"),
+    ({"method": "DELETE"}, 405, "DELETE is not allowed on /messages"),  # GET lists the send log (read scope)
     ({"path": "/elsewhere"}, 404, "no route for /elsewhere"),
 ])
 def test_request_shape_errors(service, event_kwargs, status, fragment):

@@ -12,13 +12,14 @@ import os
 import uuid
 
 import pytest
-from fuzz_support import COUNTS, FULL_KEY
+from fuzz_support import COUNTS, FULL_KEY, READ_KEY
 from hypothesis import HealthCheck, settings
 
 from shared.elements import runtime
 from shared.fc.api_keys import hash_key
 
-ROUTES = ("POST /messages (API key)", "POST /messages (no key)", "POST /codes", "POST /codes/verify")
+ROUTES = ("POST /messages (API key)", "POST /messages (no key)", "GET /messages/{id}", "GET /messages?phone",
+          "POST /codes", "POST /codes/verify")
 SOAK_MINIMUM = 10_000
 
 _COMMON = {
@@ -56,7 +57,9 @@ def elements(emulator, tmp_path, monkeypatch):
     write(root, "Verify/Default/verify.json", {
         "sms": "SMS.Default", "templateCode": "SMS_100000001",
         "hmacKey": {"kms": "verify/keys", "key": "hmac"}, "tokenKey": {"kms": "verify/keys", "key": "token"}})
-    emulator.kms_put_secret("sms-fc/api-keys", json.dumps({"keys": [{"id": "full", "sha256": hash_key(FULL_KEY)}]}))
+    emulator.kms_put_secret("sms-fc/api-keys", json.dumps({"keys": [
+        {"id": "full", "sha256": hash_key(FULL_KEY)},
+        {"id": "reader", "sha256": hash_key(READ_KEY), "scopes": ["read"]}]}))
     emulator.kms_put_secret("verify/keys", json.dumps({"hmac": "fuzz-hmac-key-0123456789abcdef0123456789",
                                                        "token": "fuzz-token-key-0123456789abcdef012345678"}))
     env = {"SMS_ELEMENTS_SOURCE": str(root), "SMS_DYSMS_ENDPOINT": emulator.endpoint,

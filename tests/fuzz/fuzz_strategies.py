@@ -267,6 +267,7 @@ def _b64(text: str) -> bool:
 
 
 def wrong_route(valid: dict[str, Any], path: str, allowed: tuple[str, ...]) -> st.SearchStrategy[Case]:
+    """A method the route does not take, or a path no route has (or one whose route takes another method)."""
     methods = st.sampled_from(["GET", "PUT", "DELETE", "PATCH", "HEAD", "TRACE", "OPTIONS", "CONNECT"]).filter(
         lambda m: m not in allowed)
     paths = st.one_of(
@@ -276,7 +277,7 @@ def wrong_route(valid: dict[str, Any], path: str, allowed: tuple[str, ...]) -> s
             lambda p: "/" + p.strip("/") not in ("/messages", "/codes", "/codes/verify")),
     )
     return st.one_of(methods.map(lambda m: Case(valid, (f"{m} is not allowed",), method=m)),
-                     paths.map(lambda p: Case(valid, ("no route for",), path=p)))
+                     paths.map(lambda p: Case(valid, ("no route for", "is not allowed on"), path=p)))  # /messages/x
 
 
 bad_idempotency_key = st.one_of(

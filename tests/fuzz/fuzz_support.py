@@ -19,6 +19,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL_KEY = "sk_fuzz_full_access_key_0000000000000000000000"
+READ_KEY = "sk_fuzz_read_scope_key_00000000000000000000000"  # scope read: the send-log lookups
 PHONE = "13800138000"
 SEND_BODY = {"service": "SMS.Default", "templateCode": "SMS_100000002", "params": {"name": "张三", "order": "1024"},
              "phoneList": [PHONE]}
@@ -47,6 +48,7 @@ class Case:
     path: str | None = None  # None: the route under test
     base64: bool | None = None  # None: plain text; True: base64 of the body; False: ``raw_base64`` as given
     raw_base64: str = ""
+    query: dict[str, str] = field(default_factory=dict)  # the event's queryParameters
 
 
 def encode(value: Any) -> bytes:
@@ -77,6 +79,7 @@ def event(case: Case, path: str, base: str) -> bytes:
     data["headers"] = dict(case.headers)
     data["requestContext"]["http"]["method"] = case.method
     data["requestContext"]["http"]["path"] = data["rawPath"] = case.path or path
+    data["queryParameters"] = dict(case.query)
     body = encode(case.body)
     if case.base64 is None and body.isascii() or case.base64 is None and _utf8(body):
         data["body"], data["isBase64Encoded"] = body.decode("utf-8"), False

@@ -23,7 +23,7 @@ LIMIT = 1024 * 1024  # SMS_MAX_BODY_BYTES's default
 with_key = st.one_of(
     fs.bad_send_body(), fs.bad_send_body(), fs.bad_send_body(), fs.bad_send_body(), fs.bad_send_body(),
     fs.not_json_body(SEND_BODY), fs.bad_content_type(SEND_BODY), fs.oversized(SEND_BODY, LIMIT),
-    fs.bad_base64(SEND_BODY), fs.wrong_route(SEND_BODY, "/messages", ("POST",)),
+    fs.bad_base64(SEND_BODY), fs.wrong_route(SEND_BODY, "/messages", ("POST", "GET")),
     fs.bad_idempotency_key.map(lambda key: Case(SEND_BODY, ("Idempotency-Key",), headers={
         "Content-Type": "application/json", "Idempotency-Key": key})),
 )

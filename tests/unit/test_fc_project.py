@@ -26,7 +26,7 @@ def test_the_four_functions_with_their_code_in_functions(project):
 
 
 def test_triggers(project):
-    assert project.functions["send_sms"].http.methods == ("POST",)
+    assert project.functions["send_sms"].http.methods == ("POST", "GET")  # GET: the send-log lookups
     assert project.functions["send_sms"].http.auth_type == "anonymous"
     assert project.functions["verification"].http.methods == ("POST", "OPTIONS")
     [timer] = project.functions["config_check"].timers

@@ -1,0 +1,70 @@
+"""The send log on Redis: each operation one ``EVALSHA`` of a script in ``message_log_scripts``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shared.store import redis_message_log_scripts as log_scripts
+from shared.store.base import check_key, check_seconds, stamp
+from shared.store.message_log import (
+    Receipt,
+    ReceiptCounts,
+    SendRecord,
+    Settlement,
+    dump_record,
+    load_record,
+    receipt_status,
+)
+
+LOG = "log:{log}:"  # one hash tag for the whole send log (see redis_message_log_scripts)
+
+
+class RedisMessageLog:
+    """The send-log operations of :class:`~shared.store.redis.RedisStore`."""
+
+    clock: Callable[[], float]
+    prefix: str
+    _run_keys: Callable[..., Any]
+
+    def log_send(self, record: SendRecord, *, ttl: float) -> None:
+        check_key(record.message_id)
+        check_seconds(ttl=ttl)
+        now = self.clock()
+        expires_at = now + ttl
+        self._log(log_scripts.LOG_SEND, now, dump_record(record, expires_at=expires_at), record.message_id,
+                  stamp(record.created_at), stamp(expires_at), record.biz_id or "",
+                  *dict.fromkeys(number.lookup for number in record.numbers))
+
+    def get_send(self, message_id: str) -> SendRecord | None:
+        text = self._log(log_scripts.GET_SEND, self.clock(), message_id)
+        return load_record(text) if text else None
+
+    def sends_to(self, lookup: str, *, since: float, limit: int = 50) -> list[SendRecord]:
+        texts = self._log(log_scripts.SENDS_TO, self.clock(), lookup, stamp(since), limit)
+        return [load_record(text) for text in texts]
+
+    def apply_receipts(self, receipts: list[Receipt]) -> ReceiptCounts:
+        if not receipts:
+            return ReceiptCounts()
+        args: list[Any] = []
+        for receipt in receipts:
+            args += [receipt.out_id or "", receipt.biz_id or "", receipt.lookup, receipt_status(receipt),
+                     receipt.err_code]
+        applied, unchanged, unknown = self._log(log_scripts.APPLY_RECEIPTS, self.clock(), *args)
+        return ReceiptCounts(int(applied), int(unchanged), int(unknown))
+
+    def unresolved_sends(self, *, created_before: float, limit: int = 100) -> list[SendRecord]:
+        texts = self._log(log_scripts.UNRESOLVED, self.clock(), stamp(created_before), limit)
+        return [load_record(text) for text in texts]
+
+    def settle_send(self, message_id: str, settlements: list[Settlement]) -> SendRecord | None:
+        args: list[Any] = []
+        for settlement in settlements:
+            args += [settlement.lookup, settlement.status, settlement.err_code or ""]
+        text = self._log(log_scripts.SETTLE_SEND, self.clock(), message_id, *args)
+        return load_record(text) if text else None
+
+    def _log(self, source: str, now: float, *args: Any) -> Any:
+        """Run a send-log script; it is given the log's key prefix and finds its keys itself."""
+        return self._run_keys(source, [LOG + "unresolved"], now, self.prefix + LOG, *args)

@@ -1,0 +1,185 @@
+"""The send log on SQLite: each operation one ``BEGIN IMMEDIATE`` transaction.
+
+Tables: ``send_log`` (a row per message: the record as JSON (``message_log.dump_record``),
+with its ``biz_id``, ``created_at``, ``expires_at`` and ``unresolved`` (1 while a number is
+``unknown``) beside it for the indexes) and ``send_log_to`` (a row per number per message, by
+the number's ``lookup``). Expired rows are ignored by every read and deleted by the next write.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+from shared.store.base import check_key, check_seconds
+from shared.store.message_log import (
+    UNKNOWN,
+    LoggedNumber,
+    Receipt,
+    ReceiptCounts,
+    SendRecord,
+    Settlement,
+    dump_record,
+    load_record,
+    receipt_status,
+)
+
+SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS send_log (
+        message_id TEXT PRIMARY KEY,
+        biz_id TEXT,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        unresolved INTEGER NOT NULL,
+        record TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS send_log_biz ON send_log (biz_id) WHERE biz_id IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS send_log_unresolved ON send_log (unresolved, created_at)",
+    "CREATE INDEX IF NOT EXISTS send_log_expiry ON send_log (expires_at)",
+    """CREATE TABLE IF NOT EXISTS send_log_to (
+        lookup TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        PRIMARY KEY (lookup, message_id)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS send_log_to_at ON send_log_to (lookup, created_at)",
+    "CREATE INDEX IF NOT EXISTS send_log_to_expiry ON send_log_to (expires_at)",
+)
+
+
+class SqliteMessageLog:
+    """The send-log operations of :class:`~shared.store.sqlite.SqliteStore`."""
+
+    clock: Callable[[], float]
+    _transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
+
+    def log_send(self, record: SendRecord, *, ttl: float) -> None:
+        check_key(record.message_id)
+        check_seconds(ttl=ttl)
+        with self._transaction() as db:
+            now = self.clock()
+            db.execute("DELETE FROM send_log WHERE expires_at <= ?", (now,))
+            db.execute("DELETE FROM send_log_to WHERE expires_at <= ? OR message_id = ?", (now, record.message_id))
+            _write(db, record, now + ttl)
+            db.executemany(
+                "INSERT OR IGNORE INTO send_log_to (lookup, message_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                [(number.lookup, record.message_id, record.created_at, now + ttl) for number in record.numbers],
+            )
+
+    def get_send(self, message_id: str) -> SendRecord | None:
+        with self._transaction() as db:
+            found = _live(db, "message_id = ?", (message_id,), self.clock())
+            return found[0] if found is not None else None
+
+    def sends_to(self, lookup: str, *, since: float, limit: int = 50) -> list[SendRecord]:
+        with self._transaction() as db:
+            now = self.clock()
+            rows = db.execute(
+                "SELECT l.record FROM send_log_to t JOIN send_log l ON l.message_id = t.message_id"
+                " WHERE t.lookup = ? AND t.created_at >= ? AND l.expires_at > ?"
+                " ORDER BY t.created_at DESC, t.message_id DESC LIMIT ?",
+                (lookup, since, now, limit),
+            )
+            return [load_record(row[0]) for row in rows]
+
+    def apply_receipts(self, receipts: list[Receipt]) -> ReceiptCounts:
+        applied = unchanged = unknown = 0
+        with self._transaction() as db:
+            now = self.clock()
+            records: dict[str, tuple[SendRecord, float]] = {}
+            changed: set[str] = set()
+            for receipt in receipts:
+                found = _find(db, receipt, records, now)
+                index = _index_of(found[0], receipt.lookup) if found is not None else None
+                if found is None or index is None:
+                    unknown += 1
+                    continue
+                record, expires = found
+                number = record.numbers[index]
+                if number.by_receipt:
+                    unchanged += 1
+                    continue
+                settled = dataclasses.replace(number, status=receipt_status(receipt), err_code=receipt.err_code,
+                                              updated_at=now, by_receipt=True)
+                records[record.message_id] = (_with_number(record, index, settled), expires)
+                changed.add(record.message_id)
+                applied += 1
+            for message_id in changed:
+                _write(db, *records[message_id])
+        return ReceiptCounts(applied, unchanged, unknown)
+
+    def unresolved_sends(self, *, created_before: float, limit: int = 100) -> list[SendRecord]:
+        with self._transaction() as db:
+            rows = db.execute(
+                "SELECT record FROM send_log WHERE unresolved = 1 AND created_at < ? AND expires_at > ?"
+                " ORDER BY created_at, message_id LIMIT ?",
+                (created_before, self.clock(), limit),
+            )
+            return [load_record(row[0]) for row in rows]
+
+    def settle_send(self, message_id: str, settlements: list[Settlement]) -> SendRecord | None:
+        with self._transaction() as db:
+            now = self.clock()
+            found = _live(db, "message_id = ?", (message_id,), now)
+            if found is None:
+                return None
+            record, expires = found
+            for settlement in settlements:
+                index = _index_of(record, settlement.lookup)
+                if index is None or record.numbers[index].by_receipt:
+                    continue
+                number = dataclasses.replace(record.numbers[index], status=settlement.status,
+                                             err_code=settlement.err_code, updated_at=now)
+                record = _with_number(record, index, number)
+            record = _without_sealed_once_resolved(record)
+            _write(db, record, expires)
+            return record
+
+
+def _write(db: sqlite3.Connection, record: SendRecord, expires_at: float) -> None:
+    unresolved = int(any(number.status == UNKNOWN for number in record.numbers))
+    db.execute(
+        "INSERT OR REPLACE INTO send_log (message_id, biz_id, created_at, expires_at, unresolved, record)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (record.message_id, record.biz_id, record.created_at, expires_at, unresolved,
+         dump_record(_without_sealed_once_resolved(record), expires_at=expires_at)),
+    )
+
+
+def _live(db: sqlite3.Connection, where: str, args: tuple[object, ...], now: float) -> tuple[SendRecord, float] | None:
+    row = db.execute(f"SELECT record, expires_at FROM send_log WHERE {where} AND expires_at > ?"  # noqa: S608
+                     " ORDER BY created_at DESC LIMIT 1", (*args, now)).fetchone()
+    return (load_record(row[0]), row[1]) if row is not None else None
+
+
+def _find(db: sqlite3.Connection, receipt: Receipt, records: dict[str, tuple[SendRecord, float]],
+          now: float) -> tuple[SendRecord, float] | None:
+    """The live record a receipt names: by ``out_id``, else by ``biz_id`` (this batch's changes included)."""
+    for column, value in (("message_id", receipt.out_id), ("biz_id", receipt.biz_id)):
+        if not value:
+            continue
+        if column == "message_id" and value in records:
+            return records[value]
+        found = _live(db, f"{column} = ?", (value,), now)
+        if found is not None:
+            return records.setdefault(found[0].message_id, found)
+    return None
+
+
+def _index_of(record: SendRecord, lookup: str) -> int | None:
+    return next((i for i, number in enumerate(record.numbers) if number.lookup == lookup), None)
+
+
+def _with_number(record: SendRecord, index: int, number: LoggedNumber) -> SendRecord:
+    numbers = (*record.numbers[:index], number, *record.numbers[index + 1:])
+    return _without_sealed_once_resolved(dataclasses.replace(record, numbers=numbers))
+
+
+def _without_sealed_once_resolved(record: SendRecord) -> SendRecord:
+    """The sealed numbers are kept only while the reconciler needs them."""
+    if record.sealed_numbers is None or any(number.status == UNKNOWN for number in record.numbers):
+        return record
+    return dataclasses.replace(record, sealed_numbers=None)
