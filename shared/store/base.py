@@ -1,7 +1,7 @@
 """The store port: what every backend offers, the results it returns, and the error it raises.
 
 Each family of operations (idempotency records and approval progress; verification codes with
-their rate limits and budgets) is a set of methods on :class:`Store` with one implementation
+their rate limits and budgets; the opt-out list) is a set of methods on :class:`Store` with one implementation
 per backend, and every backend passes the same contract suite (``tests/contract``). All
 decisions use the store's injected ``clock``, never the server's, so that tests control time
 on every backend.
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from shared.errors import StoreUnavailableError  # noqa: F401 - re-exported: the store raises it
+from shared.store.suppressions import Suppressions
 
 ClaimStatus = Literal["claimed", "in_progress", "done", "mismatch"]
 CLAIMED: ClaimStatus = "claimed"
@@ -132,8 +133,10 @@ class CheckResult:
     retry_after: float | None = None
 
 
-class Store(Protocol):
-    """Shared state for every FC instance; two stores on the same URL behave as one."""
+class Store(Suppressions, Protocol):
+    """Shared state for every FC instance; two stores on the same URL behave as one.
+
+    Families of operations beside these: the opt-out list (:class:`~shared.store.suppressions.Suppressions`)."""
 
     clock: Callable[[], float]  # epoch seconds; decides every expiry and window
 
