@@ -111,11 +111,14 @@ def serve(event: Any, context: Any, routes: Mapping[tuple[str, str], Handler], *
 
 
 def route(request: HttpRequest, routes: Mapping[tuple[str, str], Handler]) -> HttpResponse:
+    """The handler of ``(method, path)``; a route path ending in ``/*`` takes one more segment
+    (``/report/*`` serves ``/report/<token>``), which the handler reads from ``request.path``."""
     path = "/" + request.path.strip("/")
-    handler = routes.get((request.method, path))
+    wildcard = path.rsplit("/", 1)[0] + "/*" if path != "/" else None
+    handler = routes.get((request.method, path)) or routes.get((request.method, wildcard or path))
     if handler is not None:
         return handler(request)
-    allowed = sorted(method for method, route_path in routes if route_path == path)
+    allowed = sorted(method for method, route_path in routes if route_path in (path, wildcard))
     if allowed:
         allow = {"Allow": ", ".join(allowed)}
         raise RequestError(f"{request.method} is not allowed on {path}", status=405, headers=allow)
