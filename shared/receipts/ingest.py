@@ -53,7 +53,8 @@ def ingest_replies(app: App, replies: list[SmsUp]) -> dict[str, int]:
     counts: Counter[str] = Counter(replies=len(replies))
     for reply in replies:
         opt_out = is_opt_out(reply.content, app.settings.opt_out_words)
-        fields: dict[str, Any] = {"phone": mask_phone(reply.phone_number), "sign": reply.sign_name,
+        fields: dict[str, Any] = {"phone": mask_phone(reply.phone_number),
+                                  "sign": log.mask_numbers(reply.sign_name) if reply.sign_name else None,
                                   "contentChars": len(reply.content), "optOut": opt_out}
         if not opt_out:
             log.info("receipts.reply", **fields)

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, settings
 from shared.elements import runtime
 from shared.fc.api_keys import hash_key
 
-ROUTES = ("POST /messages (API key)", "POST /messages (no key)", "POST /codes", "POST /codes/verify")
+ROUTES = ("POST /messages (API key)", "POST /messages (no key)", "POST /codes", "POST /codes/verify",
+          "POST /receipts/report", "POST /receipts/up")
 SOAK_MINIMUM = 10_000
 
 _COMMON = {
