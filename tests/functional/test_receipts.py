@@ -340,3 +340,23 @@ def test_an_approval_notice_skips_an_opted_out_approver_and_reports_it(receipts,
     [again] = deliver(event)
     assert again == {**answer, "replayed": True}
     assert texted(receipts) == {"13800138005": 1}
+
+
+def test_a_push_does_not_import_the_dysmsapi_sdk(receipts):
+    import os
+    import subprocess
+    import sys
+
+    from fc_support import ROOT
+
+    script = (
+        "import json, sys\n"
+        "sys.path[:0] = ['tests/functional', '.']\n"
+        "from receipts_support import push, reply\n"
+        "assert push('up', [reply('13800138000', 'TD')])['statusCode'] == 200\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('alibabacloud_dysms'))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=dict(os.environ), capture_output=True,
+                          text=True, check=True)
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+    assert suppressed(SIGN, [PHONE]) == {PHONE}  # the push really ran
