@@ -12,6 +12,7 @@ from shared.errors import ConfigError
 
 DEFAULT_ELEMENTS_SOURCE = str(Path(__file__).resolve().parent.parent / "examples" / "elements")
 DEFAULT_DYSMS_ENDPOINT = "https://dysmsapi.aliyuncs.com"
+DEFAULT_OPT_OUT_WORDS = ("td", "t", "退订", "n")
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,9 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     client_ip_header: str | None = None
     send_log_ttl: int = 7 * 86400  # seconds a send-log record is kept (Aliyun keeps its own 30 days)
+    receipts_token_secret: str | None = None  # the KMS secret holding the receipts push URL's token
+    opt_out_words: tuple[str, ...] = DEFAULT_OPT_OUT_WORDS  # replies that opt a number out, casefolded
+    reconcile_grace_seconds: int = 600  # how long Aliyun may take to list an accepted message
 
     def kms_endpoint_for_region(self) -> Endpoint:
         """``SMS_KMS_ENDPOINT``, else the region's KMS endpoint."""
@@ -105,6 +109,9 @@ class Settings:
             cors_origins=tuple(o.strip() for o in (env.get("SMS_CORS_ORIGINS") or "").split(",") if o.strip()),
             client_ip_header=(env.get("SMS_CLIENT_IP_HEADER") or "").strip().lower() or None,
             send_log_ttl=_int(env, "SMS_SEND_LOG_TTL", 7 * 86400, minimum=60),
+            reconcile_grace_seconds=_int(env, "SMS_RECONCILE_GRACE_SECONDS", 600, minimum=60),
+            receipts_token_secret=(env.get("SMS_RECEIPTS_TOKEN_SECRET") or "").strip() or None,
+            opt_out_words=_words(env, "SMS_OPT_OUT_WORDS", DEFAULT_OPT_OUT_WORDS),
         )
 
 
@@ -119,6 +126,17 @@ def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> in
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _words(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list of words, trimmed and casefolded; unset or empty gives ``default``."""
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    words = tuple(dict.fromkeys(word.strip().casefold() for word in raw.split(",") if word.strip()))
+    if not words:
+        raise ConfigError(f"{name} must list at least one word, separated by commas, got {raw!r}")
+    return words
 
 
 def _url(env: Mapping[str, str], name: str) -> str | None:

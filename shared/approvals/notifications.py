@@ -4,7 +4,9 @@ Each event's identity ``(source, id)`` is claimed in the store before anything i
 number gets its own SendSms call, so that one number's refusal (flow control, a bad number)
 does not hold up the others, and the record's progress names each number already texted,
 refused or possibly texted: a redelivery texts only the rest, and a completed event texts
-nobody again and returns its first outcome. The template gets ``processTitle`` and
+nobody again and returns its first outcome. Numbers on the opt-out list of the element's
+signature are not texted and are listed (masked) as ``suppressed``, unless the template is a
+verification code (``shared.sms.suppression``). The template gets ``processTitle`` and
 ``userNick``, each cut to Aliyun's 35 characters per variable.
 
 - An item that is not a usable approval event is logged and acknowledged (never retried).
@@ -23,7 +25,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from shared import log
@@ -35,6 +37,7 @@ from shared.sms.message import Message, check_template_code, template_param
 from shared.sms.notify import is_sms_element
 from shared.sms.phones import mask_phone
 from shared.sms.requester import asked_by
+from shared.sms.suppression import screen
 from shared.store import DONE, IN_PROGRESS, MISMATCH
 
 if TYPE_CHECKING:
@@ -54,6 +57,7 @@ class Target:
     template_param: str | None  # Aliyun's TemplateParam JSON: processTitle and userNick, clipped
     phones: list[str]
     recipients: dict[str, Any]  # the directory's report: unknown ids, members without a phone
+    suppressed: list[str] = field(default_factory=list)  # masked: opted out of the signature, not texted
 
 
 def handle(event: Any, context: Any) -> str:
@@ -155,17 +159,18 @@ def _deliver(app: App, event: ApprovalEvent, key: str, token: str, progress: Pro
         raise problem
     outcome = {**identity(event), "service": target.service, "templateCode": target.template_code,
                "outcome": progress.outcome() if target.phones else "no-recipients", **progress.report(target.phones),
-               "recipients": target.recipients}
+               "suppressed": target.suppressed, "recipients": target.recipients}
     level = "INFO" if outcome["outcome"] == "sent" else "WARNING"
     log.log(level, "approval.done", element=target.service, templateCode=target.template_code,
-            **{k: outcome[k] for k in ("outcome", "sent", "failed", "possiblyDelivered", "recipients")})
+            **{k: outcome[k] for k in ("outcome", "sent", "failed", "possiblyDelivered", "suppressed", "recipients")})
     return outcome
 
 
 def plan(app: App, data: ApprovalData) -> Target:
     """The SMS element, template and phones for this node; a :class:`ConfigError` when an element is missing."""
     service, template_code = node_settings(app, data)
-    if not is_sms_element(app.getElement(service)):
+    element = app.getElement(service)
+    if not is_sms_element(element):
         raise ConfigError(f"{service} is not an SMS element")
     from shared.sms.directory import StaticDirectory
 
@@ -175,7 +180,9 @@ def plan(app: App, data: ApprovalData) -> Target:
     resolution = directory.resolve(data.recipients)
     params = {"processTitle": clip(data.processTitle), "userNick": clip(data.userNick)}
     report = {"unknown": resolution.unknown, "withoutPhone": resolution.without_phone}
-    return Target(service, check_template_code(template_code), template_param(params), resolution.phones, report)
+    template_code = check_template_code(template_code)
+    screened = screen(app, element, template_code, resolution.phones)  # opted-out numbers are skipped
+    return Target(service, template_code, template_param(params), screened.send, report, screened.masked())
 
 
 def node_settings(app: App, data: ApprovalData) -> tuple[str, str]:

@@ -4,8 +4,9 @@
   Idempotency-Key's answer, an approval event's outcome), sealed with AES-256-GCM under this
   instance's KMS data key (:mod:`shared.privacy.envelope`). :meth:`Vault.prepare` gets the data
   key before anything is claimed or sent, so sealing an outcome never waits on KMS.
-- :meth:`Vault.fingerprint` and :meth:`Vault.pseudonyms`: keyed HMACs for what is only compared
-  (a request body; a number already texted), never reversible without the key.
+- :meth:`Vault.fingerprint`, :meth:`Vault.pseudonyms` and :meth:`Vault.lookup`: keyed HMACs for what
+  is only compared (a request body; a number already texted; a number on the opt-out list), never
+  reversible without the key.
 
 Without ``SMS_DATA_KEY_ID`` or ``SMS_HMAC_KEY_SECRET`` every use is a :class:`ConfigError`
 naming the variable: nothing is claimed, sent or stored in the clear instead.
@@ -66,6 +67,14 @@ class Vault:
         from shared.idempotency.keys import fingerprint
 
         return fingerprint(data, key=self.hmac_keys.current().derive("fingerprint"))
+
+    def lookup(self, phone: str) -> str:
+        """The number's keyed HMAC under the current key, the same in every record (unlike a pseudonym):
+        how the opt-out list and the send log find a number again. ``phone`` is the normalised form."""
+        import hashlib
+        import hmac
+
+        return hmac.new(self.hmac_keys.current().derive("lookup"), phone.encode(), hashlib.sha256).hexdigest()[:32]
 
     def pseudonyms(self, kid: str | None = None) -> Pseudonyms:
         """Names for numbers under the current HMAC key, or the version ``kid`` names (a record's)."""

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
+from shared.store.message_log import DELIVERED, FAILED, SUBMITTED, NumberStatus
+
 PAGE_SIZE = 50  # QuerySendDetails' largest page
 MIDNIGHT_MARGIN_SECONDS = 600  # how near a Beijing midnight a send may be listed under the other date
 BEIJING = timezone(timedelta(hours=8))
-STATUSES = {"1": "submitted", "2": "failed", "3": "delivered"}  # SendStatus: waiting for its receipt, failed, delivered
+# SendStatus: 1 waiting for its receipt, 2 failed, 3 delivered
+STATUSES: dict[str, NumberStatus] = {"1": SUBMITTED, "2": FAILED, "3": DELIVERED}
 
 
 class DetailsGateway(Protocol):
@@ -25,7 +28,7 @@ class DetailsGateway(Protocol):
 class Listing:
     """The message as Aliyun lists it: ``submitted`` (no receipt yet), ``delivered`` or ``failed``."""
 
-    status: str
+    status: NumberStatus
     err_code: str | None
 
 
@@ -49,7 +52,7 @@ def find_listing(gateway: DetailsGateway, phone: str, out_id: str, *, sent_at: f
             details = (body.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
             for detail in details:
                 if detail.get("OutId") == out_id:
-                    status = STATUSES.get(str(detail.get("SendStatus")), "submitted")
+                    status = STATUSES.get(str(detail.get("SendStatus")), SUBMITTED)
                     return Listing(status, detail.get("ErrCode") or None)
             if not details or page * PAGE_SIZE >= int(body.get("TotalCount") or 0):
                 break

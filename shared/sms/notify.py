@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shared.elements.element import element_path
-from shared.errors import ConfigError, InvalidParameterError, UnknownElementError
+from shared.errors import ConfigError, InvalidParameterError, RequestError, UnknownElementError
 from shared.sms.message import Message, check_template_code, encode_params
 from shared.sms.phones import normalize_phone_list
 from shared.sms.recipients import Recipients
@@ -45,10 +45,12 @@ def notify(
 ) -> dict[str, Any]:
     """Text ``phoneList`` and everyone ``recipients`` names through SMS element ``service``.
 
-    Returns ``{"result": <the element's result>, "recipients": {"phones", "unknown", "withoutPhone"}}``.
+    Returns ``{"result": <the element's result>, "recipients": {"phones", "unknown", "withoutPhone",
+    "suppressed"}}``: ``phones`` counts the numbers texted, ``suppressed`` lists (masked) those skipped
+    because they opted out of the element's signature (never for a verification-code template).
     Unknown ids and members without a usable phone are reported, never dropped silently; when
-    no one is left to text, a 46001 carries that report. ``app`` defaults to the instance's
-    App (configured from ``SMS_*``).
+    no one is left to text, a 46001 carries that report (a 422 when everyone opted out). ``app``
+    defaults to the instance's App (configured from ``SMS_*``).
 
     Example:
         >>> notify(service="SMS.Default", templateCode="SMS_100000002", params={"name": "张三", "order": "1"},
@@ -118,7 +120,14 @@ def send_notice(app: App | None, notice: Notice, *, sending: Callable[[], None] 
     element = element_of(app, notice.service, None, "service")
     if not is_sms_element(element):
         raise InvalidParameterError(f"service: {notice.service} is not an SMS element")
-    message = Message(tuple(phones), notice.template_code, notice.template_param)
+    from shared.sms.suppression import screen
+
+    screened = screen(app, element, notice.template_code, phones)
+    report["phones"], report["suppressed"] = len(screened.send), screened.masked()
+    if not screened.send:
+        raise RequestError("every recipient opted out of this signature's messages; nothing sent", status=422,
+                           details={"recipients": report})
+    message = Message(tuple(screened.send), notice.template_code, notice.template_param)
     if sending is not None:
         sending()
     return {"result": element.send(message), "recipients": report}

@@ -21,25 +21,22 @@ from shared.store.message_log import UNKNOWN, LoggedNumber, NumberStatus, SendRe
 if TYPE_CHECKING:
     from shared.privacy.vault import Vault
 
-LOOKUP_SALT = "send-log"  # the pseudonym salt of a number in the send log
-
-
 def new_message_id() -> str:
     """A fresh ``OutId``: 24 hex characters (Aliyun takes fewer than 256)."""
     return secrets.token_hex(12)
 
 
 def phone_lookup(vault: Vault, phone: str) -> str:
-    """The send log's name for a normalised number (the vault's keyed HMAC; see README "The send log")."""
-    return vault.pseudonyms().name(LOOKUP_SALT, phone)
+    """The send log's name for a normalised number: the vault's keyed HMAC lookup, the one the
+    receipts and the opt-out list use too (README "The send log")."""
+    return vault.lookup(phone)
 
 
 def build_record(vault: Vault, *, message_id: str, element: str, template_code: str, phones: list[str],
                  status: NumberStatus, created_at: float, err_code: str | None = None,
                  biz_id: str | None = None, request_id: str | None = None) -> SendRecord:
     """The record of one call; the numbers sealed (bound to the message id) only when ``unknown``."""
-    names = vault.pseudonyms()
-    numbers = tuple(LoggedNumber(names.name(LOOKUP_SALT, phone), mask_phone(phone), status, err_code, created_at)
+    numbers = tuple(LoggedNumber(vault.lookup(phone), mask_phone(phone), status, err_code, created_at)
                     for phone in phones)
     sealed = None
     if status == UNKNOWN:

@@ -1,10 +1,11 @@
 """The store port: what every backend offers, the results it returns, and the error it raises.
 
 Each family of operations (idempotency records and approval progress; verification codes with
-their rate limits and budgets; the send log, :mod:`shared.store.message_log`) is a set of methods
-on :class:`Store` with one implementation per backend, and every backend passes the same
-contract suite (``tests/contract``). All decisions use the store's injected ``clock``, never the
-server's, so that tests control time on every backend.
+their rate limits and budgets; the send log, :mod:`shared.store.message_log`; the opt-out list,
+:mod:`shared.store.suppressions`) is a set of methods on :class:`Store` with one implementation
+per backend, and every backend passes the same contract suite (``tests/contract``). All
+decisions use the store's injected ``clock``, never the server's, so that tests control time
+on every backend.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from shared.errors import StoreUnavailableError  # noqa: F401 - re-exported: the store raises it
 from shared.store.message_log import MessageLog
+from shared.store.suppressions import Suppressions
 
 ClaimStatus = Literal["claimed", "in_progress", "done", "mismatch"]
 CLAIMED: ClaimStatus = "claimed"
@@ -133,8 +135,11 @@ class CheckResult:
     retry_after: float | None = None
 
 
-class Store(MessageLog, Protocol):
-    """Shared state for every FC instance; two stores on the same URL behave as one."""
+class Store(MessageLog, Suppressions, Protocol):
+    """Shared state for every FC instance; two stores on the same URL behave as one.
+
+    Families of operations beside these: the send log (:class:`~shared.store.message_log.MessageLog`)
+    and the opt-out list (:class:`~shared.store.suppressions.Suppressions`)."""
 
     clock: Callable[[], float]  # epoch seconds; decides every expiry and window
 

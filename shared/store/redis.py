@@ -37,13 +37,14 @@ from shared.store.base import (
 )
 from shared.store.redis_codes import RedisCodes
 from shared.store.redis_message_log import RedisMessageLog
+from shared.store.redis_suppressions import RedisSuppressions
 
 DEFAULT_PREFIX = "sms-fc:"
 IDEMPOTENCY = "idem:"
 _STATUSES = {status: status for status in (CLAIMED, IN_PROGRESS, DONE, MISMATCH)}
 
 
-class RedisStore(RedisCodes, RedisMessageLog, Store):
+class RedisStore(RedisCodes, RedisMessageLog, RedisSuppressions, Store):
     """A :class:`Store` on a Redis URL; every key starts with ``prefix``.
 
     Connection options in the URL's query (``socket_timeout=…``) override the defaults here.

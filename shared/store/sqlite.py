@@ -37,6 +37,8 @@ from shared.store.sqlite_codes import SqliteCodes
 from shared.store.sqlite_file import SqliteFile, roll_back
 from shared.store.sqlite_message_log import SCHEMA as MESSAGE_LOG_SCHEMA
 from shared.store.sqlite_message_log import SqliteMessageLog
+from shared.store.sqlite_suppressions import SCHEMA as SUPPRESSIONS_SCHEMA
+from shared.store.sqlite_suppressions import SqliteSuppressions
 
 SCHEMA = (
     """CREATE TABLE IF NOT EXISTS idempotency (
@@ -55,14 +57,14 @@ SCHEMA = (
 _COLUMNS = "fingerprint, token, lease_until, expires_at, done, response, progress"
 
 
-class SqliteStore(SqliteCodes, SqliteMessageLog, Store):
+class SqliteStore(SqliteCodes, SqliteMessageLog, SqliteSuppressions, Store):
     """A :class:`Store` on a SQLite file (``path``) or ``:memory:``; connects on first use."""
 
     def __init__(self, path: str, *, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self.clock = clock
         self._lock = threading.Lock()
-        self._file = SqliteFile(path, (*SCHEMA, *CODES_SCHEMA, *MESSAGE_LOG_SCHEMA))
+        self._file = SqliteFile(path, (*SCHEMA, *CODES_SCHEMA, *MESSAGE_LOG_SCHEMA, *SUPPRESSIONS_SCHEMA))
 
     # -- idempotency records -------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from shared.elements import runtime
 from shared.fc.api_keys import hash_key
 
 ROUTES = ("POST /messages (API key)", "POST /messages (no key)", "GET /messages/{id}", "GET /messages?phone",
-          "POST /codes", "POST /codes/verify")
+          "POST /codes", "POST /codes/verify", "POST /receipts/report", "POST /receipts/up")
 SOAK_MINIMUM = 10_000
 
 _COMMON = {

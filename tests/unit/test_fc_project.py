@@ -15,8 +15,9 @@ def project():
     return load_project(ROOT / "s.yaml", account_id="1111222233334444", environ={})
 
 
-def test_the_four_functions_with_their_code_in_functions(project):
-    assert list(project.functions) == ["send_sms", "verification", "approval_notify", "config_check"]
+def test_the_six_functions_with_their_code_in_functions(project):
+    assert list(project.functions) == ["send_sms", "verification", "approval_notify", "receipts", "reconciler",
+                                       "config_check"]
     send = project.functions["send_sms"]
     assert (send.name, send.handler, send.runtime) == ("sms-fc-send-sms", "index.handler", "python3.10")
     assert send.code_dir == ROOT / "functions" / "send_sms"  # s.yaml says ./build/send_sms: make build's output

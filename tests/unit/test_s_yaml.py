@@ -60,9 +60,20 @@ def props_of(name):
     return next(props for resource_name, _, props in resolved_resources() if resource_name == name)
 
 
-def test_all_four_functions_are_described():
+def test_all_six_functions_are_described():
     assert sorted(name for name, _, _ in resolved_resources()) == [
-        "approval_notify", "config_check", "send_sms", "verification"]
+        "approval_notify", "config_check", "receipts", "reconciler", "send_sms", "verification"]
+
+
+def test_receipts_stays_warm_and_takes_anonymous_posts_with_its_token_from_kms():
+    props = props_of("receipts")
+    assert props["scalingConfig"] == {"minInstances": 1}  # Aliyun's 700 ms: no cold start on a push
+    [trigger] = props["triggers"]
+    assert trigger["triggerType"] == "http"
+    assert trigger["triggerConfig"]["authType"] == "anonymous" and trigger["triggerConfig"]["methods"] == ["POST"]
+    env = props["environmentVariables"]
+    assert env["SMS_RECEIPTS_TOKEN_SECRET"] == "sms-fc/receipts-token"  # a secret's name, never the token
+    assert env["SMS_HMAC_KEY_SECRET"] and env["SMS_STORE_URL"].startswith("redis://")
 
 
 def test_http_triggers_are_anonymous_post_with_our_own_auth():

@@ -1,0 +1,1 @@
+"""Aliyun's HTTP batch push: delivery receipts (``SmsReport``) into the send log, replies (``SmsUp``) and opt-outs."""

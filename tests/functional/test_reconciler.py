@@ -1,0 +1,89 @@
+"""The reconciler settles possibly-delivered sends against QuerySendDetails (through the real SDK)."""
+
+import json
+import time
+
+import pytest
+from functional_support import NOTIFY_TEMPLATE, log_lines
+
+from functions.reconciler.index import handler
+from shared import SmsError
+from shared.elements import runtime
+from shared.reconcile.reconciler import reconcile
+
+PHONES = ["13800138000", "13900139000"]
+PARAMS = {"name": "张三", "order": "1"}
+
+
+def lost_answer_send(app, emulator, fault):
+    """A send whose answer never arrives: logged ``unknown`` with its numbers sealed."""
+    emulator.set_chaos([{"service": "sms", "action": "SendSms", "probability": 1.0, "count": 1, "fault": fault}])
+    with pytest.raises(SmsError) as caught:
+        app.getElement("SMS.Default").sendMessage(PHONES, PARAMS, NOTIFY_TEMPLATE)
+    assert caught.value.possibly_delivered
+    [record] = app.store.unresolved_sends(created_before=app.store.clock() + 1)
+    return record
+
+
+def wait_for_outbox(emulator, count):
+    """The emulator answers a slow send after our client gave up: wait (bounded) until it has sent."""
+    for _ in range(500):
+        if len(emulator.messages()) >= count:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"the emulator never sent {count} messages")
+
+
+def statuses(app, message_id):
+    return [number.status for number in app.store.get_send(message_id).numbers]
+
+
+def test_a_message_aliyun_accepted_is_found_by_its_out_id_and_settled(make_app, emulator):
+    app = make_app(read_timeout_ms=300)
+    record = lost_answer_send(app, emulator, {"type": "latency", "ms": 800})  # sent, the answer timed out
+    wait_for_outbox(emulator, 2)
+    counts = reconcile(app)
+    assert counts == {"found": 2}
+    assert set(statuses(app, record.message_id)) <= {"submitted", "delivered"}
+    assert app.store.get_send(record.message_id).sealed_numbers is None  # resolved: numbers dropped
+    assert app.store.unresolved_sends(created_before=app.store.clock() + 1) == []
+    assert len(emulator.messages()) == 2  # nothing sent again
+
+
+def test_a_message_aliyun_never_listed_is_not_sent_only_after_the_grace_period(make_app, emulator):
+    app = make_app()
+    record = lost_answer_send(app, emulator, {"type": "drop"})  # the emulator dropped it before sending
+    assert emulator.messages() == []
+    assert reconcile(app) == {"pending": 2}  # within the grace period: still unknown
+    assert statuses(app, record.message_id) == ["unknown", "unknown"]
+    later = record.created_at + app.settings.reconcile_grace_seconds + 1
+    assert reconcile(app, now=later) == {"not_sent": 2}
+    assert statuses(app, record.message_id) == ["not_sent", "not_sent"]
+    assert app.store.get_send(record.message_id).sealed_numbers is None
+
+
+def test_a_listing_delayed_by_aliyun_is_not_mistaken_for_not_sent(make_app, emulator):
+    emulator.seed({"sms": {"listDelaySeconds": 120}})
+    app = make_app(read_timeout_ms=300)
+    record = lost_answer_send(app, emulator, {"type": "latency", "ms": 800})
+    wait_for_outbox(emulator, 2)
+    assert reconcile(app) == {"pending": 2}
+    emulator.clock.advance(121)
+    assert reconcile(app) == {"found": 2}
+    assert "not_sent" not in statuses(app, record.message_id)
+
+
+def test_the_timer_function_runs_one_pass_and_logs_no_number(service, emulator, capsys, monkeypatch):
+    from fc_support import fc_context
+
+    monkeypatch.setenv("SMS_READ_TIMEOUT_MS", "300")
+    runtime.reset()
+    app = runtime.app_for(fc_context(function="reconciler"))
+    lost_answer_send(app, emulator, {"type": "latency", "ms": 800})
+    wait_for_outbox(emulator, 2)
+    result = json.loads(handler(b'{"triggerTime": "2026-12-05T00:00:00Z", "triggerName": "every-five-minutes"}',
+                                fc_context(function="reconciler")))
+    assert result == {"found": 2}
+    out = capsys.readouterr().out
+    assert all(phone not in out for phone in PHONES)
+    assert [line["found"] for line in log_lines(out) if line["message"] == "reconcile.done"] == [2]
