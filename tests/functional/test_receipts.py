@@ -52,18 +52,6 @@ def use_store(replacement_for):
     return replacement
 
 
-class WithoutSendLog:
-    """A store that keeps no send log: it has every operation but ``apply_receipts``."""
-
-    def __init__(self, store):
-        self.store = store
-
-    def __getattr__(self, name):
-        if name == "apply_receipts":
-            raise AttributeError(name)
-        return getattr(self.store, name)
-
-
 def send(phones, template=NOTIFY_TEMPLATE, params=None):
     params = params if params is not None else {"name": "张三", "order": 1024}
     return invoke(send_handler, http_event(body(phoneList=phones, templateCode=template, params=params),
@@ -305,10 +293,25 @@ def test_an_empty_batch_is_accepted_without_a_store_call(receipts):
     assert recording.calls == []
 
 
-def test_reports_on_a_store_without_the_send_log_are_refused_so_aliyun_retries(receipts):
-    use_store(WithoutSendLog)
-    answer = push("report", [report(PHONE)])
-    assert answer["statusCode"] == 503 and answer["body"] != OK_BODY
+def test_receipts_settle_the_send_log_once_and_unknown_ones_are_counted(receipts, capsys):
+    """End to end on the real store: send_sms logs the message submitted; Aliyun's receipts for
+    it (by OutId and BizId) settle each number; a replay changes nothing; a stranger is counted."""
+    answer = send([PHONE, OTHER])
+    [message_id] = answer["json"]["messageIds"]
+    sent = {m["phone"]: m for m in receipts.messages()}
+    app = runtime.app_for(fc_context(function="receipts"))
+    assert [n.status for n in app.store.get_send(message_id).numbers] == ["submitted", "submitted"]
+    batch = [report(PHONE, biz_id=sent[PHONE]["bizId"], out_id=message_id),
+             report(OTHER, success=False, err_code="UNDELIV", biz_id=sent[OTHER]["bizId"], out_id=message_id)]
+    assert push("report", batch)["body"] == OK_BODY
+    numbers = app.store.get_send(message_id).numbers
+    assert [(n.status, n.err_code) for n in numbers] == [("delivered", "DELIVERED"), ("failed", "UNDELIV")]
+    assert push("report", batch)["body"] == OK_BODY  # Aliyun pushes again: nothing moves
+    assert app.store.get_send(message_id).numbers == numbers
+    assert push("report", [report(PHONE, biz_id="1^0", out_id="not-ours")])["body"] == OK_BODY
+    counts = [(line["applied"], line["unchanged"], line["unknown"])
+              for line in log_lines(capsys.readouterr().out) if line["message"] == "receipts.push"]
+    assert counts == [(2, 0, 0), (0, 2, 0), (0, 0, 1)]
 
 
 def test_sample_report_and_reply_bodies_from_aliyuns_pages_are_read(receipts):
