@@ -13,9 +13,11 @@ from emulator.fc.stack import LocalStack
 
 PHONE = "13800138000"
 CODE_PHONE = "13800138001"
+REPLY_PHONE = "13900139000"
 API_KEY = "sk_example_replace_me"  # its SHA-256 is in examples/emulator-seed.json (KMS sms-fc/api-keys)
 MESSAGE = ('{"service": "SMS.Default", "templateCode": "SMS_100000002", '
            f'"params": {{"name": "张三", "order": "1024"}}, "phoneList": ["{PHONE}"]}}')
+MESSAGE_TO_BOTH = MESSAGE.replace(f'["{PHONE}"]', f'["{PHONE}", "{REPLY_PHONE}"]')
 
 
 def walkthrough(emulator: str, stack: LocalStack, *, python: str, elements: Path, access_key: tuple[str, str],
@@ -51,6 +53,21 @@ def walkthrough(emulator: str, stack: LocalStack, *, python: str, elements: Path
                 f"  | {python} -c 'import json,sys; print(json.load(sys.stdin)[\"messageIds\"][0])')",
                 f"curl -s -w '\\n' {fc}/send_sms/messages/$ID -H 'Authorization: Bearer {API_KEY}'",
                 f"curl -s -w '\\n' '{fc}/send_sms/messages?phone={PHONE}' -H 'Authorization: Bearer {API_KEY}'",
+            ])
+    section("Watch Aliyun's delivery receipt settle it (pushed to the receipts function): submitted, then delivered:",
+            "receipts", [
+                f"ID=$(curl -s -X POST {fc}/send_sms/messages -H 'Authorization: Bearer {API_KEY}' \\",
+                f"  -H 'Content-Type: application/json' -d '{MESSAGE}' \\",
+                f"  | {python} -c 'import json,sys; print(json.load(sys.stdin)[\"messageIds\"][0])')",
+                f"curl -s -w '\\n' {fc}/send_sms/messages/$ID -H 'Authorization: Bearer {API_KEY}'",
+                f"sleep 4; curl -s -w '\\n' {fc}/send_sms/messages/$ID -H 'Authorization: Bearer {API_KEY}'",
+            ])
+    section("A user replies TD: the number opts out, and the next notification skips it (suppressed):",
+            "receipts", [
+                f"curl -s -w '\\n' -X POST {emulator}/_emulator/sms/replies -H 'Content-Type: application/json' \\",
+                f"  -d '{{\"phone\": \"{REPLY_PHONE}\", \"content\": \"TD\", \"signName\": \"阿里云短信测试\"}}'",
+                f"sleep 1; curl -s -w '\\n' -X POST {fc}/send_sms/messages -H 'Authorization: Bearer {API_KEY}' \\",
+                f"  -H 'Content-Type: application/json' -d '{MESSAGE_TO_BOTH}'",
             ])
     section("Issue a verification code, read it in the outbox, check it (verification):", "verification", [
         f"curl -s -w '\\n' -X POST {fc}/verification/codes -H 'Content-Type: application/json' \\",

@@ -184,3 +184,19 @@ def test_each_make_dev_starts_with_an_empty_store_unless_asked_to_keep_it(tmp_pa
         assert earlier.exists() is keep
     finally:
         stack.stop()
+
+
+def test_receipt_walkthrough_shows_a_message_going_from_submitted_to_delivered(dev):
+    _, run = dev
+    before, after = (json.loads(line) for line in run("Watch Aliyun's delivery receipt").strip().splitlines())
+    assert [n["status"] for n in before["numbers"]] == ["submitted"]
+    assert [n["status"] for n in after["numbers"]] == ["delivered"]
+    assert before["messageId"] == after["messageId"]
+
+
+def test_reply_walkthrough_opts_a_number_out_and_the_next_send_skips_it(dev):
+    _, run = dev
+    pushed, answer = (json.loads(line) for line in run("A user replies TD").strip().splitlines())
+    assert pushed["kind"] == "SmsUp"
+    assert answer["recipients"]["suppressed"] == ["139****9000"]
+    assert answer["recipients"]["phones"] == 1
