@@ -110,12 +110,13 @@ class SmsAliyun(Element):
             )
             send_log.write(self.app, message_id, **entry, status=UNKNOWN if error.possibly_delivered else NOT_SENT,
                            err_code=error.provider_code, request_id=error.request_id)
+            error.details.setdefault("outId", message_id)  # GET /messages/{id} tells what became of it
             raise
         except Exception as exc:  # noqa: BLE001 - not proven to precede Aliyun's acceptance
             log.error("sms.send failed", **fields, outcome="possibly_delivered", **log.cause(exc))
             send_log.write(self.app, message_id, **entry, status=UNKNOWN)
             raise RequestFailedError(f"SendSms failed: {type(exc).__name__}; the message may have been delivered",
-                                     details={"possiblyDelivered": True}) from exc
+                                     details={"possiblyDelivered": True, "outId": message_id}) from exc
         body = outcome.body
         log.info(
             "sms.send ok",

@@ -87,3 +87,21 @@ def test_the_timer_function_runs_one_pass_and_logs_no_number(service, emulator, 
     out = capsys.readouterr().out
     assert all(phone not in out for phone in PHONES)
     assert [line["found"] for line in log_lines(out) if line["message"] == "reconcile.done"] == [2]
+
+
+def test_a_possibly_delivered_answer_names_its_message_and_the_lookup_shows_what_became_of_it(service, emulator):
+    from fc_support import READER_KEY, auth, body, http_event, invoke
+
+    from functions.send_sms.index import handler as send_handler
+
+    emulator.set_chaos([{"service": "sms", "action": "SendSms", "probability": 1.0, "fault": {"type": "drop"}}])
+    answer = invoke(send_handler, http_event(body(), headers=auth(READER_KEY)))
+    emulator.set_chaos([])
+    error = answer["json"]["error"]
+    assert answer["statusCode"] == 503 and error["possiblyDelivered"] is True
+    lookup = http_event(method="GET", path=f"/messages/{error['outId']}",
+                        headers={"Authorization": f"Bearer {READER_KEY}"})
+    assert [n["status"] for n in invoke(send_handler, lookup)["json"]["numbers"]] == ["unknown"]
+    app = runtime.app_for(None)
+    reconcile(app, now=app.store.clock() + app.settings.reconcile_grace_seconds + 1)
+    assert [n["status"] for n in invoke(send_handler, lookup)["json"]["numbers"]] == ["not_sent"]
