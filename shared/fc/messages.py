@@ -76,8 +76,33 @@ def post_messages(request: HttpRequest) -> HttpResponse:
             lambda sending: Answer(200, send(app, body, sending)),
             sealer=app.vault,  # the answer may list every number: stored sealed
         )
+        if answer.replayed and answer.possibly_delivered:
+            answer = act_on_the_truth(app, f"send_sms:{caller.key_id}:{idempotency_key}:resend", body, answer)
         replayed = {"Idempotent-Replayed": "true"} if answer.replayed else {}
         return HttpResponse(answer.status, answer.body, {**answer.headers, **replayed})
+
+
+def act_on_the_truth(app: Any, key: str, body: SendBody, first: Any) -> Any:
+    """A retry of a possibly-delivered send: once the send log knows what became of every number,
+    send (once, under its own key) to the numbers Aliyun never got; until then, the 409 as is."""
+    from shared.idempotency.keys import Answer, run_once
+    from shared.reconcile.retry import message_ids, numbers_never_sent
+
+    phones = list(body.phoneList or [])
+    unsent = numbers_never_sent(app, first.body, phones) if phones and body.recipients is None else None
+    if unsent is None:
+        return first
+    first_ids = message_ids(first.body)
+    if not unsent:  # Aliyun got every message: the first request did all it was asked
+        return Answer(200, {"reconciled": {"messageIds": first_ids, "resent": 0}}, replayed=True)
+    again = body.model_copy(update={"phoneList": unsent})
+    log.info("idempotency.resend", phoneCount=len(unsent))
+    reconciled = {"messageIds": first_ids, "resent": len(unsent)}
+    answer = run_once(app.store, key, app.vault.fingerprint(again.model_dump(mode="json")),
+                      lambda sending: Answer(200, {"reconciled": reconciled, **send(app, again, sending)}),
+                      sealer=app.vault)
+    return Answer(answer.status, answer.body, answer.headers, replayed=True,
+                  possibly_delivered=answer.possibly_delivered)
 
 
 def send(app: Any, body: SendBody, sending: Callable[[], None] | None = None) -> dict[str, Any]:

@@ -105,3 +105,37 @@ def test_a_possibly_delivered_answer_names_its_message_and_the_lookup_shows_what
     app = runtime.app_for(None)
     reconcile(app, now=app.store.clock() + app.settings.reconcile_grace_seconds + 1)
     assert [n["status"] for n in invoke(send_handler, lookup)["json"]["numbers"]] == ["not_sent"]
+
+
+def retry_request(key):
+    from fc_support import auth, body, http_event, invoke
+
+    from functions.send_sms.index import handler as send_handler
+
+    return invoke(send_handler, http_event(body(), headers=auth(**{"Idempotency-Key": key})))
+
+
+def test_a_retry_sends_only_what_aliyun_never_got_once_the_log_knows(service, emulator):
+    emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1, "fault": {"type": "drop"}}])
+    first = retry_request("truth-1")
+    assert first["statusCode"] == 503 and first["json"]["error"]["possiblyDelivered"] is True
+    assert retry_request("truth-1")["statusCode"] == 409  # within the grace period: not known yet
+    assert emulator.messages() == []
+    app = runtime.app_for(None)
+    reconcile(app, now=app.store.clock() + app.settings.reconcile_grace_seconds + 1)  # Aliyun never listed it
+    resent = retry_request("truth-1")
+    assert resent["statusCode"] == 200 and resent["json"]["reconciled"]["resent"] == 1
+    assert resent["json"]["result"]["Code"] == "OK"
+    assert retry_request("truth-1")["json"] == resent["json"]  # that answer is replayed, nothing sent again
+    assert len(emulator.messages()) == 1
+
+
+def test_a_retry_of_a_send_aliyun_did_get_sends_nothing_and_says_so(service, emulator, monkeypatch):
+    monkeypatch.setenv("SMS_READ_TIMEOUT_MS", "300")
+    runtime.reset()
+    emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1, "fault": {"type": "latency", "ms": 800}}])
+    assert retry_request("truth-2")["statusCode"] == 503
+    wait_for_outbox(emulator, 1)
+    again = retry_request("truth-2")  # the retry asks QuerySendDetails itself: the message is there
+    assert again["statusCode"] == 200 and again["json"]["reconciled"]["resent"] == 0
+    assert len(emulator.messages()) == 1
