@@ -89,7 +89,11 @@ def act_on_the_truth(app: Any, key: str, body: SendBody, first: Any) -> Any:
     from shared.reconcile.retry import message_ids, numbers_never_sent
 
     phones = list(body.phoneList or [])
-    unsent = numbers_never_sent(app, first.body, phones) if phones and body.recipients is None else None
+    try:
+        unsent = numbers_never_sent(app, first.body, phones) if phones and body.recipients is None else None
+    except Exception as exc:  # noqa: BLE001 - the truth could not be had now: the first state stands
+        log.warning("idempotency.truth_unavailable", **log.cause(exc))
+        return first
     if unsent is None:
         return first
     first_ids = message_ids(first.body)
@@ -98,7 +102,7 @@ def act_on_the_truth(app: Any, key: str, body: SendBody, first: Any) -> Any:
     again = body.model_copy(update={"phoneList": unsent})
     log.info("idempotency.resend", phoneCount=len(unsent))
     reconciled = {"messageIds": first_ids, "resent": len(unsent)}
-    answer = run_once(app.store, key, app.vault.fingerprint(again.model_dump(mode="json")),
+    answer = run_once(app.store, key, app.vault.fingerprint(body.model_dump(mode="json")),  # the request's own
                       lambda sending: Answer(200, {"reconciled": reconciled, **send(app, again, sending)}),
                       sealer=app.vault)
     return Answer(answer.status, answer.body, answer.headers, replayed=True,

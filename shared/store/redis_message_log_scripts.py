@@ -158,7 +158,7 @@ local rec = live(ARGV[3])
 if not rec then return false end
 for i = 4, #ARGV, 3 do
   for _, n in ipairs(rec.n) do
-    if n.l == ARGV[i] and not n.r then
+    if n.l == ARGV[i] and not n.r and n.s == 'unknown' then
       n.s, n.u = ARGV[i + 1], ARGV[1]
       if ARGV[i + 2] ~= '' then n.e = ARGV[i + 2] else n.e = nil end
     end

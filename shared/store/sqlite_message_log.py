@@ -129,8 +129,8 @@ class SqliteMessageLog:
             record, expires = found
             for settlement in settlements:
                 index = _index_of(record, settlement.lookup)
-                if index is None or record.numbers[index].by_receipt:
-                    continue
+                if index is None or record.numbers[index].by_receipt or record.numbers[index].status != UNKNOWN:
+                    continue  # only an unknown number takes a verdict: a late one never overwrites another
                 number = dataclasses.replace(record.numbers[index], status=settlement.status,
                                              err_code=settlement.err_code, updated_at=now)
                 record = _with_number(record, index, number)

@@ -145,6 +145,15 @@ def test_settle_send_applies_verdicts_and_drops_the_sealed_numbers_once_resolved
     assert store.get_send("m1").numbers[1].updated_at == clock()
 
 
+def test_a_late_verdict_never_overwrites_one_already_recorded(store, clock):
+    """A reconciler run that read "not listed" before a retry found the message must not undo it."""
+    store.log_send(record(store, status="unknown", sealed="sealed-blob"), ttl=TTL)
+    store.settle_send("m1", [Settlement(A, "submitted")])  # a retry asked Aliyun first
+    late = store.settle_send("m1", [Settlement(A, "not_sent"), Settlement(B, "not_sent")])
+    assert statuses(late) == {A: ("submitted", None), B: ("not_sent", None)}
+    assert store.settle_send("m1", [Settlement(B, "submitted")]).numbers[1].status == "not_sent"
+
+
 def test_receipts_settling_every_unknown_number_drop_the_sealed_numbers(store, clock):
     store.log_send(record(store, status="unknown", sealed="sealed-blob"), ttl=TTL)
     store.apply_receipts([receipt(A)])

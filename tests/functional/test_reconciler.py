@@ -139,3 +139,22 @@ def test_a_retry_of_a_send_aliyun_did_get_sends_nothing_and_says_so(service, emu
     again = retry_request("truth-2")  # the retry asks QuerySendDetails itself: the message is there
     assert again["statusCode"] == 200 and again["json"]["reconciled"]["resent"] == 0
     assert len(emulator.messages()) == 1
+
+
+@pytest.mark.parametrize("fault", [
+    {"type": "error", "code": "Throttling.User", "status": 400},
+    {"type": "error", "code": "isv.BUSINESS_LIMIT_CONTROL"},
+    {"type": "http", "status": 429, "code": "Rejected.Throttling"},
+], ids=["throttling", "flow-control", "gateway-429"])
+def test_a_retry_whose_query_fails_still_says_possibly_delivered(service, emulator, monkeypatch, fault):
+    """The retry cannot learn the truth now: it must not answer as if nothing had been sent."""
+    monkeypatch.setenv("SMS_READ_TIMEOUT_MS", "300")
+    runtime.reset()
+    emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1, "fault": {"type": "latency", "ms": 800}}])
+    assert retry_request("truth-3")["json"]["error"]["possiblyDelivered"] is True
+    wait_for_outbox(emulator, 1)  # Aliyun did accept it
+    emulator.set_chaos([{"service": "sms", "action": "QuerySendDetails", "fault": fault}])
+    again = retry_request("truth-3")
+    assert again["statusCode"] == 409 and again["json"]["error"]["possiblyDelivered"] is True
+    assert "Retry-After" not in again["headers"]
+    assert len(emulator.messages()) == 1
