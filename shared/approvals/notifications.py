@@ -278,5 +278,6 @@ def clip(value: str) -> str:
 
 def lease_seconds(context: Any) -> float:
     """The function's timeout: an invocation that dies cannot hold its claim longer than that."""
-    timeout = getattr(getattr(context, "function", None), "timeout", None)
-    return float(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else DEFAULT_LEASE_SECONDS
+    from shared.elements.runtime import invocation_seconds
+
+    return invocation_seconds(context, DEFAULT_LEASE_SECONDS)

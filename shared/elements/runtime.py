@@ -36,3 +36,10 @@ def reset() -> None:
     with _lock:
         _app = None
         _credentials_source = None
+
+
+def invocation_seconds(context: Any, default: float) -> float:
+    """The function's timeout (``context.function.timeout``), else ``default``: an invocation is dead
+    by then, so a claim it holds need not, and must not, outlive it."""
+    timeout = getattr(getattr(context, "function", None), "timeout", None)
+    return float(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else default

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr, model_validator
 
 from shared import log
-from shared.elements.runtime import app_for
+from shared.elements.runtime import app_for, invocation_seconds
 from shared.errors import RequestError
 from shared.fc import lookups
 from shared.fc.api_keys import READ, SEND, authenticate
@@ -75,6 +75,7 @@ def post_messages(request: HttpRequest) -> HttpResponse:
             app.vault.fingerprint(body.model_dump(mode="json")),  # keyed: the body names numbers
             lambda sending: Answer(200, send(app, body, sending)),
             sealer=app.vault,  # the answer may list every number: stored sealed
+            sending_lease=invocation_seconds(request.context, 0),  # the function's timeout, when FC says
         )
         if answer.replayed and answer.possibly_delivered:
             answer = act_on_the_truth(app, f"send_sms:{caller.key_id}:{idempotency_key}:resend", body, answer)

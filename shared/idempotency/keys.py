@@ -91,7 +91,8 @@ UNKNOWN_OUTCOME = ("an earlier request with this Idempotency-Key may have been d
 Run = Callable[[Callable[[], None]], Answer]
 
 
-def run_once(store: Store, key: str, body_fingerprint: str, run: Run, *, sealer: Sealer) -> Answer:
+def run_once(store: Store, key: str, body_fingerprint: str, run: Run, *, sealer: Sealer,
+             sending_lease: float | None = None) -> Answer:
     """``run(sending)`` once per key; ``run`` calls ``sending()`` right before it sends anything.
 
     The answer is stored sealed by ``sealer``; its key is fetched first, so that a KMS outage
@@ -120,7 +121,8 @@ def run_once(store: Store, key: str, body_fingerprint: str, run: Run, *, sealer:
 
     def sending() -> None:
         nonlocal marked
-        if not store.save_progress(key, token, SENDING, lease=LEASE_SECONDS):
+        # held until the invocation is surely over, so that no retry takes a send still running
+        if not store.save_progress(key, token, SENDING, lease=max(LEASE_SECONDS, sending_lease or 0)):
             raise RequestError("a request with this Idempotency-Key is still in progress", status=409,
                                headers={"Retry-After": "1"})
         marked = True

@@ -9,6 +9,7 @@ from fc_support import PHONE, auth, body, http_event, invoke
 
 from functions.send_sms.index import handler
 from shared.elements import runtime
+from shared.fc import messages
 from shared.idempotency import keys
 from shared.store import sqlite_file
 
@@ -20,6 +21,7 @@ def slow_send_locked_store(service, tmp_path, monkeypatch):
     locked") however often it is retried."""
     monkeypatch.setattr(sqlite_file, "BUSY_TIMEOUT_MS", 20)
     monkeypatch.setattr(keys, "LEASE_SECONDS", 2.0)
+    monkeypatch.setattr(messages, "invocation_seconds", lambda context, default: default)  # no FC timeout
     runtime.reset()
     service.set_chaos([{"service": "sms", "action": "SendSms", "count": 1, "fault": {"type": "latency", "ms": 400}}])
     answered = threading.Event()

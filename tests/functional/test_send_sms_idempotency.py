@@ -108,3 +108,28 @@ def test_a_bad_element_name_is_400_before_the_key_is_claimed(store_service, wron
     right = send("order-7")
     assert right["statusCode"] == 200 and "Idempotent-Replayed" not in right["headers"]
     assert sends(store_service) == 1
+
+
+def test_a_send_under_way_holds_its_key_for_the_functions_whole_timeout(store_service):
+    """A send that outlasts the usual lease is never taken over by a retry while it may still run."""
+    import threading
+
+    from fc_support import fc_context
+
+    store_service.set_chaos([{"service": "sms", "action": "SendSms", "count": 1,
+                              "fault": {"type": "latency", "ms": 600}}])
+    context = fc_context()
+    context.function.timeout = 600
+    event = http_event(body(), headers=auth(FULL_KEY, **{"Idempotency-Key": "slow"}))
+    first = threading.Thread(target=invoke, args=(handler, event, context))
+    first.start()
+    try:
+        for _ in range(200):  # bounded: until the first request is sending
+            if sends(store_service):
+                break
+            threading.Event().wait(0.01)
+        retry = send("slow")
+    finally:
+        first.join(timeout=30)
+    assert retry["statusCode"] == 409 and int(retry["headers"]["Retry-After"]) > 60
+    assert len(store_service.messages()) == 1
