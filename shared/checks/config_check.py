@@ -73,6 +73,7 @@ def run_check(app: App) -> Report:
     for element in elements.values():
         for need in element.template_needs():
             _check_template(report, element.fullName, need, elements.get(need.service))
+    _check_store_keys(report, app)
     report.seconds = time.perf_counter() - started
     log.info("config_check.summary", **report.summary())
     return report
@@ -101,6 +102,27 @@ def _load_all(app: App, report: Report) -> tuple[dict[str, LoadedElement], set[s
             report.add("error", name, "config", problem.message, _config_fix(problem))
             report.elements.append(name)
     return loaded, types
+
+
+STORE_KEYS = (  # setting, check, what using it proves, the fix
+    ("hmac_key_secret", "hmac-key", lambda app: app.vault.hmac_keys.current(),
+     "put at least 32 random characters in the KMS secret SMS_HMAC_KEY_SECRET names, readable by the role"),
+    ("data_key_id", "data-key", lambda app: app.vault.prepare(),
+     "name in SMS_DATA_KEY_ID a KMS key the role may call GenerateDataKey and Decrypt with"),
+    ("receipts_token_secret", "receipts-token", lambda app: app.secrets.get(app.settings.receipts_token_secret),
+     "create the KMS secret SMS_RECEIPTS_TOKEN_SECRET names (the token in Aliyun's push URLs)"),
+)
+
+
+def _check_store_keys(report: Report, app: App) -> None:
+    """The keys the store and the receipts rely on: each configured one is fetched as a request would."""
+    for setting, check, use, fix in STORE_KEYS:
+        if not getattr(app.settings, setting):
+            continue
+        try:
+            use(app)
+        except SmsError as error:
+            report.add("error", "(settings)", check, error.message, fix)
 
 
 def _is_sms(element: Element | None) -> TypeGuard[SmsAliyun]:

@@ -210,3 +210,24 @@ def test_make_check_runs_by_hand_and_exits_1_on_errors(emulator, monkeypatch, ca
     printed = capsys.readouterr().out
     report = json.loads(printed[printed.index('{\n'):])
     assert report["summary"]["errors"] == 1 and report["findings"][0]["element"] == "SMS.Bad"
+
+
+def store_keys_check(emulator, root, **names):
+    from shared.aliyun.credentials import Credentials
+
+    settings = Settings(elements_source=str(root), dysms_endpoint=Endpoint.parse(emulator.endpoint, "t"),
+                        kms_endpoint=Endpoint.parse(emulator.endpoint, "t"), send_max_attempts=1, **names)
+    app = App(settings, credentials=Credentials(emulator.access_key_id, emulator.access_key_secret))
+    return {(f.element, f.check, f.severity) for f in run_check(app).findings}
+
+
+def test_the_store_keys_and_the_receipts_token_are_checked_as_a_request_would_use_them(check, emulator):
+    sms(check.root, "Default", emulator.access_key_id, emulator.access_key_secret)
+    emulator.kms_put_secret("sms-fc/receipts-token", "t" * 40)
+    good = {"data_key_id": "alias/sms-fc-store", "hmac_key_secret": "sms-fc/hmac-key",
+            "receipts_token_secret": "sms-fc/receipts-token"}  # in the emulator's default seed
+    assert store_keys_check(emulator, check.root, **good) == {("SMS.Default", "plaintext-secret", "warning")}
+    bad = {"data_key_id": "alias/nope", "hmac_key_secret": "nope/hmac", "receipts_token_secret": "nope/token"}
+    assert store_keys_check(emulator, check.root, **bad) >= {
+        ("(settings)", "data-key", "error"), ("(settings)", "hmac-key", "error"),
+        ("(settings)", "receipts-token", "error")}
