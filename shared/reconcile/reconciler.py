@@ -57,26 +57,30 @@ def reconcile_record(app: App, record: SendRecord, *, now: float) -> Counter[str
     phones: list[str] = app.vault.open(json.loads(record.sealed_numbers), context=f"send-log:{record.message_id}")
     unknown = {number.lookup for number in record.numbers if number.status == UNKNOWN}
     gateway = app.getElement(record.element).gateway  # the AccessKey that sent it
-    grace = app.settings.reconcile_grace_seconds
     settlements = []
     for phone in phones:
         lookup = phone_lookup(app.vault, phone)
         if lookup not in unknown:
             continue
-        listing = find_listing(gateway, phone, record.message_id, sent_at=record.created_at, now=now)
-        if listing is not None:
-            settlements.append(Settlement(lookup, listing.status, listing.err_code))
-            counts["found"] += 1
-        elif now - record.created_at >= grace:
-            settlements.append(Settlement(lookup, NOT_SENT))
-            counts["not_sent"] += 1
-        else:
-            counts["pending"] += 1
-        settled = settlements[-1].status if settlements and settlements[-1].lookup == lookup else "pending"
-        log.info("reconcile.number", phone=mask_phone(phone), outcome=settled)
+        settlement = verdict(gateway, phone, lookup, record, now=now, grace=app.settings.reconcile_grace_seconds)
+        outcome = "pending" if settlement is None else ("found" if settlement.status != NOT_SENT else "not_sent")
+        counts[outcome] += 1
+        log.info("reconcile.number", phone=mask_phone(phone), outcome=outcome)
+        if settlement is not None:
+            settlements.append(settlement)
     if settlements:
         app.store.settle_send(record.message_id, settlements)
     return counts
+
+
+def verdict(gateway: Any, phone: str, lookup: str, record: SendRecord, *, now: float,
+            grace: float) -> Settlement | None:
+    """What Aliyun's listing says of one number: as listed, ``not_sent`` once the grace period
+    passed without a listing, else None (still unknown)."""
+    listing = find_listing(gateway, phone, record.message_id, sent_at=record.created_at, now=now)
+    if listing is not None:
+        return Settlement(lookup, listing.status, listing.err_code)
+    return Settlement(lookup, NOT_SENT) if now - record.created_at >= grace else None
 
 
 def handle(event: Any, context: Any) -> str:

@@ -76,3 +76,12 @@ def fail_next_sends(emulator, monkeypatch, fault, count=1):
 
 
 STORES = ["sqlite", pytest.param("redis", marks=pytest.mark.redis)]
+
+
+@pytest.fixture(params=STORES)
+def approvals(request, service, monkeypatch):
+    """The approval elements and the CC template, on each store (import it into a test module)."""
+    write_defaults()
+    service.seed({"sms": {"templates": [CC_TEMPLATE_SEED]}})
+    use_store(request, monkeypatch)
+    return service

@@ -2,6 +2,7 @@ import json
 import socket
 
 import pytest
+from approval_support import approvals  # noqa: F401 - the approval tests' fixture, shared
 from fc_support import DIRECTORY, FULL_KEY, LIMITED_KEY, READ_ONLY_KEY, READER_KEY, write
 from functional_support import SIGN
 

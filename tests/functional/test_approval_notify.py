@@ -6,16 +6,12 @@ import time
 import pytest
 from approval_support import (
     APPROVERS,
-    STORES,
     approval_event,
     deliver,
     fail_next_sends,
     sends,
     texted,
-    use_store,
-    write_defaults,
 )
-from approval_support import CC_TEMPLATE_SEED as CC_SEED
 from fc_support import fc_context
 from functional_support import log_lines
 
@@ -27,14 +23,6 @@ from shared.errors import RedeliverError
 from shared.idempotency.keys import fingerprint
 
 THREE = {"13800138001", "13800138002", "13800138005"}  # u1, u2, u5 named as members
-
-
-@pytest.fixture(params=STORES)
-def approvals(request, service, monkeypatch):
-    write_defaults()
-    service.seed({"sms": {"templates": [CC_SEED]}})
-    use_store(request, monkeypatch)
-    return service
 
 
 def three_members(**data):

@@ -12,8 +12,7 @@ import os
 import threading
 
 import pytest
-from approval_support import CC_TEMPLATE_SEED as CC_SEED
-from approval_support import STORES, approval_event, deliver, fail_next_sends, texted, use_store, write_defaults
+from approval_support import STORES, approval_event, deliver, fail_next_sends, texted, use_store
 from fc_support import auth, body, fc_context, http_event, invoke
 from store_dump import numbers_in, store_text
 
@@ -89,14 +88,6 @@ def test_a_stored_answer_that_does_not_open_is_never_replayed_nor_sent_again(lon
     assert answer["statusCode"] == 503 and answer["json"]["error"]["possiblyDelivered"] is True
     assert "forged" not in json.dumps(answer["json"]) and "Retry-After" not in answer["headers"]
     assert len(long_sends.messages()) == 1
-
-
-@pytest.fixture(params=STORES)
-def approvals(request, service, monkeypatch):
-    write_defaults()
-    service.seed({"sms": {"templates": [CC_SEED]}})
-    use_store(request, monkeypatch)
-    return service
 
 
 MEMBERS = {"u1": "13800138001", "u2": "13800138002", "u5": "13800138005"}
