@@ -20,7 +20,7 @@ from shared.fc.api_keys import READ, SEND, authenticate
 from shared.fc.http import HttpRequest, HttpResponse
 from shared.sms import phones
 from shared.sms.message import MAX_PARAMS, check_param_name, param_text, template_code, template_param
-from shared.sms.notify import Notice, check_element_name, send_notice
+from shared.sms.notify import Notice, check_element_name, recipient_phones, send_notice
 from shared.sms.recipients import Recipients
 from shared.sms.requester import asked_by
 from shared.validation import checked
@@ -89,9 +89,9 @@ def act_on_the_truth(app: Any, key: str, body: SendBody, first: Any) -> Any:
     from shared.idempotency.keys import Answer, run_once
     from shared.reconcile.retry import message_ids, numbers_never_sent
 
-    phones = list(body.phoneList or [])
     try:
-        unsent = numbers_never_sent(app, first.body, phones) if phones and body.recipients is None else None
+        phones, _ = recipient_phones(app, notice_of(body))  # the directory's numbers as the first send had them
+        unsent = numbers_never_sent(app, first.body, phones)
     except Exception as exc:  # noqa: BLE001 - the truth could not be had now: the first state stands
         log.warning("idempotency.truth_unavailable", **log.cause(exc))
         return first
@@ -100,7 +100,7 @@ def act_on_the_truth(app: Any, key: str, body: SendBody, first: Any) -> Any:
     first_ids = message_ids(first.body)
     if not unsent:  # Aliyun got every message: the first request did all it was asked
         return Answer(200, {"reconciled": {"messageIds": first_ids, "resent": 0}}, replayed=True)
-    again = body.model_copy(update={"phoneList": unsent})
+    again = body.model_copy(update={"phoneList": unsent, "recipients": None})
     log.info("idempotency.resend", phoneCount=len(unsent))
     reconciled = {"messageIds": first_ids, "resent": len(unsent)}
     answer = run_once(app.store, key, app.vault.fingerprint(body.model_dump(mode="json")),  # the request's own
@@ -110,10 +110,13 @@ def act_on_the_truth(app: Any, key: str, body: SendBody, first: Any) -> Any:
                   possibly_delivered=answer.possibly_delivered)
 
 
+def notice_of(body: SendBody) -> Notice:
+    return Notice(body.service, body.templateCode, template_param(body.params), tuple(body.phoneList or ()),
+                  body.recipients, body.directory)
+
+
 def send(app: Any, body: SendBody, sending: Callable[[], None] | None = None) -> dict[str, Any]:
-    notice = Notice(body.service, body.templateCode, template_param(body.params), tuple(body.phoneList or ()),
-                    body.recipients, body.directory)
-    answer = send_notice(app, notice, sending=sending)
+    answer = send_notice(app, notice_of(body), sending=sending)
     return {**answer, "messageIds": message_ids(answer["result"])}
 
 

@@ -4,6 +4,8 @@ The first answer names its messages (``outId``, or each batch's in a partial sen
 each message's numbers still ``unknown`` are looked up with ``QuerySendDetails`` at once. While
 any stays unknown the retry is told so (409 ``possiblyDelivered``); once all are known, the
 numbers Aliyun never got are the only ones sent again, and the others are never texted twice.
+The same look-up serves an approval redelivery (one message per number) and a verification
+resend (the policy's last code to the number).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from shared.reconcile.reconciler import reconcile_record
-from shared.store.message_log import NOT_SENT, UNKNOWN
+from shared.store.message_log import NOT_SENT, UNKNOWN, NumberStatus, SendRecord
 
 if TYPE_CHECKING:
     from shared.elements.app import App
@@ -25,22 +27,38 @@ def message_ids(first_body: Any) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
+def known(app: App, message_id: str) -> SendRecord | None:
+    """The message's record once no number in it is ``unknown`` (asking Aliyun now if need be);
+    None while any still is, or when the log has no such message."""
+    record = app.store.get_send(message_id)
+    if record is not None and any(number.status == UNKNOWN for number in record.numbers):
+        reconcile_record(app, record, now=app.store.clock())
+        record = app.store.get_send(message_id)
+    if record is None or any(number.status == UNKNOWN for number in record.numbers):
+        return None
+    return record
+
+
+def fate(app: App, message_id: str, phone: str) -> NumberStatus | None:
+    """What became of ``phone`` in one logged message (None: not known yet, or not in the log)."""
+    record = known(app, message_id)
+    lookup = app.vault.lookup(phone)
+    for number in record.numbers if record is not None else ():
+        if number.lookup == lookup:
+            return number.status
+    return None
+
+
 def numbers_never_sent(app: App, first_body: Any, phones: list[str]) -> list[str] | None:
     """Which of ``phones`` Aliyun never got, once every number of the first answer's messages is
     known; None while any is still unknown (or the first answer names no message)."""
     ids = message_ids(first_body)
     if not ids:
         return None
-    now = app.store.clock()
     statuses: dict[str, str] = {}
     for message_id in ids:
-        record = app.store.get_send(message_id)
+        record = known(app, message_id)
         if record is None:
             return None
-        if any(number.status == UNKNOWN for number in record.numbers):
-            reconcile_record(app, record, now=now)
-            record = app.store.get_send(message_id)
-            if record is None or any(number.status == UNKNOWN for number in record.numbers):
-                return None
         statuses.update({number.lookup: number.status for number in record.numbers})
     return [phone for phone in phones if statuses.get(app.vault.lookup(phone)) == NOT_SENT]

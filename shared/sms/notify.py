@@ -103,18 +103,7 @@ def send_notice(app: App | None, notice: Notice, *, sending: Callable[[], None] 
         from shared.elements.runtime import app_for
 
         app = app_for(None)
-    phones = list(notice.phones)
-    report: dict[str, Any] = {"phones": 0, "unknown": {"members": [], "departments": [], "roles": []},
-                              "withoutPhone": []}
-    wanted = notice.recipients
-    if wanted is not None and not wanted.is_empty():
-        from shared.sms.directory import StaticDirectory
-
-        directory = element_of(app, notice.directory or app.settings.directory, StaticDirectory, "directory")
-        resolution = directory.resolve(wanted)
-        phones = list(dict.fromkeys([*phones, *resolution.phones]))
-        report = resolution.report()
-    report["phones"] = len(phones)
+    phones, report = recipient_phones(app, notice)
     if not phones:
         raise InvalidParameterError("no recipient has a usable phone number", details={"recipients": report})
     element = element_of(app, notice.service, None, "service")
@@ -131,6 +120,24 @@ def send_notice(app: App | None, notice: Notice, *, sending: Callable[[], None] 
     if sending is not None:
         sending()
     return {"result": element.send(message), "recipients": report}
+
+
+def recipient_phones(app: App, notice: Notice) -> tuple[list[str], dict[str, Any]]:
+    """Everyone the notice names: its numbers, then the directory's for its recipients; and the
+    report (``phones`` counted, unknown ids, members without a phone)."""
+    phones = list(notice.phones)
+    report: dict[str, Any] = {"phones": 0, "unknown": {"members": [], "departments": [], "roles": []},
+                              "withoutPhone": []}
+    wanted = notice.recipients
+    if wanted is not None and not wanted.is_empty():
+        from shared.sms.directory import StaticDirectory
+
+        directory = element_of(app, notice.directory or app.settings.directory, StaticDirectory, "directory")
+        resolution = directory.resolve(wanted)
+        phones = list(dict.fromkeys([*phones, *resolution.phones]))
+        report = resolution.report()
+    report["phones"] = len(phones)
+    return phones, report
 
 
 def is_sms_element(element: Any) -> bool:

@@ -107,12 +107,12 @@ def test_a_possibly_delivered_answer_names_its_message_and_the_lookup_shows_what
     assert [n["status"] for n in invoke(send_handler, lookup)["json"]["numbers"]] == ["not_sent"]
 
 
-def retry_request(key):
+def retry_request(key, **overrides):
     from fc_support import auth, body, http_event, invoke
 
     from functions.send_sms.index import handler as send_handler
 
-    return invoke(send_handler, http_event(body(), headers=auth(**{"Idempotency-Key": key})))
+    return invoke(send_handler, http_event(body(**overrides), headers=auth(**{"Idempotency-Key": key})))
 
 
 def test_a_retry_sends_only_what_aliyun_never_got_once_the_log_knows(service, emulator):
@@ -128,6 +128,21 @@ def test_a_retry_sends_only_what_aliyun_never_got_once_the_log_knows(service, em
     assert resent["json"]["result"]["Code"] == "OK"
     assert retry_request("truth-1")["json"] == resent["json"]  # that answer is replayed, nothing sent again
     assert len(emulator.messages()) == 1
+
+
+def test_a_retry_naming_recipients_resends_to_the_members_aliyun_never_got(service, emulator):
+    """The directory is resolved again for the retry; only numbers the first messages lost go out."""
+    members = {"phoneList": None, "recipients": {"members": ["u1", "u2"]}}
+    emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1, "fault": {"type": "drop"}}])
+    assert retry_request("truth-r", **members)["json"]["error"]["possiblyDelivered"] is True
+    assert retry_request("truth-r", **members)["statusCode"] == 409
+    app = runtime.app_for(None)
+    reconcile(app, now=app.store.clock() + app.settings.reconcile_grace_seconds + 1)
+    resent = retry_request("truth-r", **members)
+    assert resent["statusCode"] == 200 and resent["json"]["reconciled"]["resent"] == 2
+    assert sorted(m["phone"] for m in emulator.messages()) == ["13800138001", "13800138002"]
+    assert retry_request("truth-r", **members)["json"] == resent["json"]
+    assert len(emulator.messages()) == 2
 
 
 def test_a_retry_of_a_send_aliyun_did_get_sends_nothing_and_says_so(service, emulator, monkeypatch):
