@@ -13,8 +13,12 @@ verification code (``shared.sms.suppression``). The template gets ``processTitle
 - Nothing sent (46003), throttling, a store or config outage, a missing or wrong element, an
   event held by another invocation right now: the delivery raises :class:`RedeliverError` once
   every item was tried, so FC's async retry or EventBridge's push retry delivers it again.
-- 46002 and other refusals of one number are recorded and not retried; a request that went out
-  without an answer is recorded as possibly delivered and never re-sent (SendSms is not idempotent).
+- 46002 and other refusals of one number are recorded and not retried. A request that went out
+  without an answer is never re-sent blindly (SendSms is not idempotent): the number is
+  ``checking`` and the event is delivered again until the send log knows its fate (a receipt,
+  the reconciler, or ``QuerySendDetails`` asked by the redelivery itself); a number Aliyun
+  never got is then texted, one it got counts as sent. A number the log has no record of stays
+  possibly delivered for good.
 
 The record names numbers by keyed HMACs while the event is under way, and keeps its outcome
 sealed (``app.vault``: AES-GCM under a KMS data key) for the replays.
@@ -144,6 +148,8 @@ def notify_approval(app: App, event: ApprovalEvent, *, lease: float = DEFAULT_LE
 def _deliver(app: App, event: ApprovalEvent, key: str, token: str, progress: Progress,
              deadline: float) -> dict[str, Any]:
     target = plan(app, event.data)
+    if progress.checking:
+        learn(app, progress, target.phones)
     pending = [phone for phone in target.phones if not progress.is_settled(phone)]
 
     def save(phone: str, verdict: Verdict, error: SmsError | None) -> bool:
@@ -157,6 +163,10 @@ def _deliver(app: App, event: ApprovalEvent, key: str, token: str, progress: Pro
     problem = send_all(app, target, pending, save) if pending else None
     if problem is not None:
         raise problem
+    if progress.checking:  # not done until the send log knows: the redelivery asks again
+        masked = progress.report(target.phones)["possiblyDelivered"]
+        raise RedeliverError(f"{len(progress.checking)} recipients may have been texted; the send log does not "
+                             "know yet", retry_after=60, details={"possiblyDelivered": masked})
     outcome = {**identity(event), "service": target.service, "templateCode": target.template_code,
                "outcome": progress.outcome() if target.phones else "no-recipients", **progress.report(target.phones),
                "suppressed": target.suppressed, "recipients": target.recipients}
@@ -164,6 +174,29 @@ def _deliver(app: App, event: ApprovalEvent, key: str, token: str, progress: Pro
     log.log(level, "approval.done", element=target.service, templateCode=target.template_code,
             **{k: outcome[k] for k in ("outcome", "sent", "failed", "possiblyDelivered", "suppressed", "recipients")})
     return outcome
+
+
+def learn(app: App, progress: Progress, phones: list[str]) -> None:
+    """Settle the numbers still ``checking`` by what the send log knows now (asking Aliyun's
+    ``QuerySendDetails`` for those still unknown); one that cannot be asked now waits."""
+    from shared.reconcile.retry import fate
+
+    for phone in phones:
+        out_id = progress.checking.get(progress.pseudonym(phone))
+        if out_id is None:
+            continue
+        try:
+            if app.store.get_send(out_id) is None:  # the log never got it: possibly delivered for good
+                progress.learn(phone, None)
+                continue
+            number = fate(app, out_id, phone)
+        except SmsError as error:
+            log.warning("approval.truth_unavailable", phone=mask_phone(phone), errorCode=error.code,
+                        providerCode=error.provider_code)
+            continue
+        if number is not None:
+            log.info("approval.truth", phone=mask_phone(phone), status=number.status)
+            progress.learn(phone, number.status, number.err_code)
 
 
 def plan(app: App, data: ApprovalData) -> Target:

@@ -28,12 +28,12 @@ from shared.sms.send_log import phone_lookup
 from shared.store.message_log import NOT_SENT, UNKNOWN, SendRecord, Settlement
 
 if TYPE_CHECKING:
-    from shared.elements.app import App
+    from shared.elements.element import Host  # an App, or what an element sees of it
 
 BATCH = 100  # records per run; the timer comes back for the rest
 
 
-def reconcile(app: App, *, now: float | None = None) -> dict[str, int]:
+def reconcile(app: Host, *, now: float | None = None) -> dict[str, int]:
     """One run over the unresolved records; returns counts (``found``, ``not_sent``, ``pending``, ``failed``)."""
     now = app.store.clock() if now is None else now
     counts: Counter[str] = Counter()
@@ -49,7 +49,7 @@ def reconcile(app: App, *, now: float | None = None) -> dict[str, int]:
     return dict(counts)
 
 
-def reconcile_record(app: App, record: SendRecord, *, now: float) -> Counter[str]:
+def reconcile_record(app: Host, record: SendRecord, *, now: float) -> Counter[str]:
     """Look each unknown number of ``record`` up and store what is now known about it."""
     counts: Counter[str] = Counter()
     if record.sealed_numbers is None:

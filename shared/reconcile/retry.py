@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from shared.reconcile.reconciler import reconcile_record
-from shared.store.message_log import NOT_SENT, UNKNOWN, NumberStatus, SendRecord
+from shared.store.message_log import NOT_SENT, UNKNOWN, LoggedNumber, SendRecord
 
 if TYPE_CHECKING:
-    from shared.elements.app import App
+    from shared.elements.element import Host  # an App, or what an element sees of it
 
 
 def message_ids(first_body: Any) -> list[str]:
@@ -27,7 +27,7 @@ def message_ids(first_body: Any) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def known(app: App, message_id: str) -> SendRecord | None:
+def known(app: Host, message_id: str) -> SendRecord | None:
     """The message's record once no number in it is ``unknown`` (asking Aliyun now if need be);
     None while any still is, or when the log has no such message."""
     record = app.store.get_send(message_id)
@@ -39,17 +39,14 @@ def known(app: App, message_id: str) -> SendRecord | None:
     return record
 
 
-def fate(app: App, message_id: str, phone: str) -> NumberStatus | None:
-    """What became of ``phone`` in one logged message (None: not known yet, or not in the log)."""
+def fate(app: Host, message_id: str, phone: str) -> LoggedNumber | None:
+    """What became of ``phone`` in one logged message, once known (None: not yet, or not in the log)."""
     record = known(app, message_id)
     lookup = app.vault.lookup(phone)
-    for number in record.numbers if record is not None else ():
-        if number.lookup == lookup:
-            return number.status
-    return None
+    return next((number for number in record.numbers if number.lookup == lookup), None) if record else None
 
 
-def numbers_never_sent(app: App, first_body: Any, phones: list[str]) -> list[str] | None:
+def numbers_never_sent(app: Host, first_body: Any, phones: list[str]) -> list[str] | None:
     """Which of ``phones`` Aliyun never got, once every number of the first answer's messages is
     known; None while any is still unknown (or the first answer names no message)."""
     ids = message_ids(first_body)

@@ -39,6 +39,7 @@ from shared.sms.message import Message, template_param
 from shared.sms.phones import mask_phone, normalize_phone
 from shared.sms.requester import asked_by
 from shared.store.base import Budget, CheckResult, CodeIssue, IssueResult, SendLog, Store, Window
+from shared.store.message_log import NOT_SENT, UNKNOWN
 from shared.verify.codes import Digester, generate_code
 
 FLOW_CONTROL = "isv.BUSINESS_LIMIT_CONTROL"
@@ -140,6 +141,14 @@ class VerifyPolicy(Element):
         issue = self._issue(phone, purpose, code, clientIp or "unknown")
         with log.bound(element=self.fullName, phone=mask_phone(phone), purpose=purpose):
             issued = self.store.issue_code(issue)
+            if not issued.issued and issued.limit == "cooldown":
+                fate = self._last_send_fate(phone)
+                if fate == NOT_SENT:  # the cooldown counts a code Aliyun never got: it holds no longer
+                    issue = self._issue(phone, purpose, code, clientIp or "unknown", cooldown=False)
+                    issued = self.store.issue_code(issue)
+                elif fate == UNKNOWN:
+                    log.info("verify.issue", outcome="limited", limit="cooldown", possiblyDelivered=True)
+                    raise _limited(issued, possibly_delivered=True)
             if not issued.issued:
                 log.info("verify.issue", outcome="limited", limit=issued.limit)
                 raise _limited(issued)
@@ -208,7 +217,30 @@ class VerifyPolicy(Element):
             answer["attemptsLeft"] = result.attempts_left
         return answer
 
-    def _issue(self, phone: str, purpose: str, code: str, client_ip: str) -> CodeIssue:
+    def _last_send_fate(self, phone: str) -> str | None:
+        """What became of this policy's last code to ``phone`` within the cooldown, by the send log
+        (asking Aliyun now if still unknown): ``not_sent`` when a send whose answer was lost proves
+        never to have reached Aliyun, ``unknown`` while nobody knows, or None when it went out, was
+        refused by Aliyun, or cannot be told now (the cooldown then stands as usual)."""
+        from shared.reconcile.retry import fate
+
+        try:
+            since = self.store.clock() - self.config.resendCooldown
+            asked = f"verify:{self.fullName}"
+            last = next((record for record in self.store.sends_to(self.app.vault.lookup(phone), since=since, limit=10)
+                         if record.requested_by == asked), None)
+            if last is None:
+                return None
+            number = fate(self.app, last.message_id, phone)
+        except SmsError as error:
+            log.warning("verify.truth_unavailable", errorCode=error.code, providerCode=error.provider_code)
+            return None
+        if number is None:
+            return UNKNOWN
+        # not_sent by Aliyun's refusal (flow control, …) keeps its rules; only a lost send proven lost lifts them
+        return NOT_SENT if number.status == NOT_SENT and number.err_code is None else None
+
+    def _issue(self, phone: str, purpose: str, code: str, client_ip: str, *, cooldown: bool = True) -> CodeIssue:
         config, digester, now = self.config, self.digester, self.store.clock()
         day = int((now + CHINA_OFFSET) // DAY)
         budget = None
@@ -216,7 +248,7 @@ class VerifyPolicy(Element):
             budget = Budget(f"{self.fullName}:budget:{day}", config.dailyBudget, (day + 1) * DAY - CHINA_OFFSET)
         logs = (
             SendLog(f"{self.fullName}:phone:{digester.subject('phone', phone)}", "phone",
-                    _windows(config.perPhone), float(config.resendCooldown)),
+                    _windows(config.perPhone), float(config.resendCooldown) if cooldown else 0.0),
             SendLog(f"{self.fullName}:ip:{digester.subject('ip', client_network(client_ip))}", "ip",
                     _windows(config.perIp)),
         )
@@ -277,8 +309,11 @@ def _windows(limits: list[Limit]) -> tuple[Window, ...]:
     return tuple(Window(limit.max, float(limit.seconds)) for limit in limits)
 
 
-def _limited(result: IssueResult) -> RateLimitedError:
+def _limited(result: IssueResult, *, possibly_delivered: bool = False) -> RateLimitedError:
     retry_after = result.retry_after or 1.0
+    if possibly_delivered:  # the last code's send lost its answer, and Aliyun has not said yet
+        return RateLimitedError("the last code to this number may have been delivered; wait before asking for another",
+                                limit="cooldown", retry_after=retry_after, details={"possiblyDelivered": True})
     if result.limit == "cooldown":
         message = "a code was sent to this number moments ago; wait before asking for another"
     elif result.limit == "budget":

@@ -129,13 +129,48 @@ def test_a_business_error_is_recorded_and_not_retried(approvals, monkeypatch):
     assert sends(approvals) == 3 and len(texted(approvals)) == 2
 
 
-def test_an_answer_lost_after_sending_is_not_sent_again(approvals, monkeypatch):
-    fail_next_sends(approvals, monkeypatch, {"type": "drop"})
+def settle_unknown_sends(later_by: float = 0):
+    """The reconciler's pass, ``later_by`` seconds from now (past the grace period: not listed is not sent)."""
+    from shared.reconcile.reconciler import reconcile
+
+    app = runtime.app_for(fc_context(function="approval_notify"))
+    reconcile(app, now=app.store.clock() + later_by)
+    return app
+
+
+def test_an_answer_lost_before_aliyun_got_it_is_sent_once_the_log_knows(approvals, monkeypatch):
+    """A lost answer: the event is not done until the send log knows; then only the lost number goes out."""
+    fail_next_sends(approvals, monkeypatch, {"type": "drop"})  # dropped before the emulator sent it
     event = three_members()
+    with pytest.raises(RedeliverError) as raised:
+        deliver(event)
+    [item] = raised.value.details["events"]
+    [masked] = item["error"]["possiblyDelivered"]
+    assert "****" in masked
+    with pytest.raises(RedeliverError):  # within the grace period Aliyun's silence proves nothing
+        deliver(event)
+    assert len(texted(approvals)) == 2
+    app = settle_unknown_sends()
+    settle_unknown_sends(app.settings.reconcile_grace_seconds + 1)  # never listed: not sent
     [answer] = deliver(event)
-    assert answer["outcome"] == "partial" and answer["sent"] == 2 and len(answer["possiblyDelivered"]) == 1
-    assert deliver(event)[0]["replayed"] is True
-    assert sends(approvals) == 3
+    assert answer["outcome"] == "sent" and answer["sent"] == 3 and answer["possiblyDelivered"] == []
+    assert texted(approvals) == dict.fromkeys(THREE, 1)
+    assert deliver(event)[0]["replayed"] is True and sends(approvals) == 4  # the dropped call counted
+
+
+def test_an_answer_lost_after_aliyun_got_it_counts_as_sent_and_is_never_sent_again(approvals, monkeypatch):
+    monkeypatch.setenv("SMS_READ_TIMEOUT_MS", "300")
+    fail_next_sends(approvals, monkeypatch, {"type": "latency", "ms": 800})  # sent; the answer timed out
+    event = three_members()
+    with pytest.raises(RedeliverError):
+        deliver(event)
+    for _ in range(500):  # the emulator answers the slow send after our client gave up
+        if len(texted(approvals)) == 3:
+            break
+        time.sleep(0.01)
+    [answer] = deliver(event)  # the redelivery asks QuerySendDetails itself: the message is there
+    assert answer["outcome"] == "sent" and answer["sent"] == 3
+    assert texted(approvals) == dict.fromkeys(THREE, 1)
 
 
 def test_a_batch_mixing_good_and_invalid_events(approvals):
@@ -158,18 +193,40 @@ def test_a_batch_mixing_good_and_invalid_events(approvals):
     assert deliver(batch)[0]["replayed"] is True and sends(approvals) == 4
 
 
-def test_a_5xx_is_possibly_delivered_recorded_and_never_sent_again(approvals, monkeypatch, capsys):
-    """A 5xx does not prove Aliyun dropped the message: the number is reported, logged and not re-sent."""
+def test_a_5xx_is_possibly_delivered_logged_and_never_sent_again_while_unknown(approvals, monkeypatch, capsys):
+    """A 5xx does not prove Aliyun dropped the message: the number is logged and not re-sent until known."""
     fail_next_sends(approvals, monkeypatch, {"type": "http", "status": 503})
     event = three_members()
-    [answer] = deliver(event)
-    assert answer["outcome"] == "partial" and answer["sent"] == 2 and len(answer["possiblyDelivered"]) == 1
-    [uncertain] = answer["possiblyDelivered"]
+    with pytest.raises(RedeliverError) as raised:
+        deliver(event)
+    [uncertain] = raised.value.details["events"][0]["error"]["possiblyDelivered"]
     assert "****" in uncertain
     [line] = [entry for entry in log_lines(capsys.readouterr().out) if entry["message"] == "approval.not_texted"]
     assert (line["level"], line["phone"], line["verdict"]) == ("ERROR", uncertain, "uncertain")
-    assert deliver(event)[0]["replayed"] is True
+    with pytest.raises(RedeliverError):
+        deliver(event)
     assert len(texted(approvals)) == 2 and set(texted(approvals).values()) == {1}
+
+
+def test_a_number_the_send_log_lost_stays_possibly_delivered_and_the_event_completes(approvals, monkeypatch):
+    """No record to learn from (the log write failed after the send): possibly delivered for good."""
+    from shared.errors import StoreUnavailableError
+
+    fail_next_sends(approvals, monkeypatch, {"type": "drop"})
+    app = runtime.app_for(fc_context(function="approval_notify"))
+
+    def log_send_fails(record, *, ttl):
+        raise StoreUnavailableError("the store went away after the send")
+
+    monkeypatch.setattr(app.store, "log_send", log_send_fails)
+    event = three_members()
+    with pytest.raises(RedeliverError):
+        deliver(event)
+    monkeypatch.undo()  # the store is back; the dropped send's record never was written
+    assert app.store.unresolved_sends(created_before=app.store.clock() + 1) == []
+    [answer] = deliver(event)
+    assert answer["outcome"] == "partial" and answer["sent"] == 2 and len(answer["possiblyDelivered"]) == 1
+    assert deliver(event)[0]["replayed"] is True and len(texted(approvals)) == 2
 
 
 def test_a_batch_raises_only_after_handling_every_event(approvals, monkeypatch):

@@ -2,6 +2,7 @@
 
 import io
 import json
+import time
 import uuid
 
 import pytest
@@ -33,7 +34,8 @@ def configure(emulator, tmp_path, monkeypatch, store_url):
         write_elements(root, emulator.access_key_id, **policy)
         for name, value in {"SMS_ELEMENTS_SOURCE": str(root), "SMS_DYSMS_ENDPOINT": emulator.endpoint,
                             "SMS_KMS_ENDPOINT": emulator.endpoint, "SMS_SEND_MAX_ATTEMPTS": "1",
-                            "SMS_CORS_ORIGINS": "https://app.example.com"}.items():
+                            "SMS_CORS_ORIGINS": "https://app.example.com", "SMS_DATA_KEY_ID": "alias/sms-fc-store",
+                            "SMS_HMAC_KEY_SECRET": "sms-fc/hmac-key"}.items():  # the send log's keys
             monkeypatch.setenv(name, value)
         runtime.reset()
         return Verification(emulator, store_url, Clocks(emulator), prefix)
@@ -296,6 +298,38 @@ def test_a_send_that_may_have_gone_out_leaves_no_code_but_keeps_the_cooldown(con
     assert (failed["statusCode"], failed["json"]["error"]["possiblyDelivered"]) == (503, True)
     assert service.verify("000000")["json"]["reason"] == "not_found"
     assert service.issue()["json"]["error"]["limit"] == "cooldown"
+
+
+def test_a_resend_after_a_lost_answer_says_possibly_delivered_until_the_log_knows(configure, monkeypatch):
+    """Inside the cooldown a resend asks the send log: unknown is said, ``not_sent`` lifts the cooldown."""
+    monkeypatch.setenv("SMS_RECONCILE_GRACE_SECONDS", "60")
+    service = configure(resendCooldown=300)
+    service.emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1, "fault": {"type": "drop"}}])
+    assert service.issue()["json"]["error"]["possiblyDelivered"] is True
+    unknown = service.issue()
+    assert unknown["statusCode"] == 429 and unknown["json"]["error"]["possiblyDelivered"] is True
+    service.clocks.advance(61)  # past the grace period, Aliyun never listed it: it was never sent
+    again = service.issue()
+    assert again["statusCode"] == 200 and len(service.emulator.messages()) == 1
+    assert service.verify(service.last_code())["json"]["verified"] is True
+    cooldown = service.issue()["json"]["error"]  # that code went out: the cooldown holds as usual
+    assert cooldown["limit"] == "cooldown" and "possiblyDelivered" not in cooldown
+
+
+def test_a_resend_after_a_lost_answer_aliyun_did_get_waits_out_the_cooldown(configure, monkeypatch):
+    monkeypatch.setenv("SMS_READ_TIMEOUT_MS", "300")
+    service = configure()
+    service.emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1,
+                                 "fault": {"type": "latency", "ms": 800}}])
+    assert service.issue()["json"]["error"]["possiblyDelivered"] is True
+    for _ in range(500):  # the emulator sends after our client gave up
+        if service.emulator.messages():
+            break
+        time.sleep(0.01)
+    again = service.issue()  # the resend asks QuerySendDetails: Aliyun has it
+    assert again["statusCode"] == 429 and again["json"]["error"]["limit"] == "cooldown"
+    assert "possiblyDelivered" not in again["json"]["error"]
+    assert len(service.emulator.messages()) == 1
 
 
 def test_aliyun_flow_control_is_a_429_and_leaves_no_code(configure):

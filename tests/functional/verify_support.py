@@ -32,7 +32,7 @@ class Clocks:
     """Moves the store's clock and the emulator's together (Aliyun's flow control lives there)."""
 
     def __init__(self, emulator) -> None:
-        self.store = FakeClock()
+        self.store = FakeClock(emulator.clock.now())  # one time: the send log's dates are Aliyun's
         self.emulator = emulator
 
     def advance(self, seconds: float) -> None:
