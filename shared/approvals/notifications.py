@@ -43,6 +43,7 @@ from shared.sms.phones import mask_phone
 from shared.sms.requester import asked_by
 from shared.sms.suppression import screen
 from shared.store import DONE, IN_PROGRESS, MISMATCH
+from shared.store.message_log import carrying, deferred_sends
 
 if TYPE_CHECKING:
     from shared.elements.app import App
@@ -158,9 +159,11 @@ def _deliver(app: App, event: ApprovalEvent, key: str, token: str, progress: Pro
             log.error("approval.not_texted", phone=mask_phone(phone), verdict=verdict, errorCode=error.code,
                       providerCode=error.provider_code, problem=log.mask_numbers(error.message))
         lease = max(1.0, deadline - app.store.clock())  # renewed, never past the invocation's end
-        return app.store.save_progress(key, token, progress.dump() or {}, lease=lease)
+        return carrying(logged, lambda records: app.store.save_progress(key, token, progress.dump() or {},
+                                                                         lease=lease, sends=records))
 
-    problem = send_all(app, target, pending, save) if pending else None
+    with deferred_sends(app.store) as logged:  # each send's log record rides with its progress: one round trip
+        problem = send_all(app, target, pending, save) if pending else None
     if problem is not None:
         raise problem
     if progress.checking:  # not done until the send log knows: the redelivery asks again

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from shared import log
 from shared.errors import REQUEST_FAILED, InvalidParameterError, RequestError, SmsError
+from shared.store.message_log import Logged, carrying, deferred_sends
 
 if TYPE_CHECKING:
     from shared.store.base import Store
@@ -127,23 +128,24 @@ def run_once(store: Store, key: str, body_fingerprint: str, run: Run, *, sealer:
                                headers={"Retry-After": "1"})
         marked = True
 
-    try:
-        answer = run(sending)
-    except SmsError as error:
-        if not (marked and error.possibly_delivered):
-            release(store, key, token)  # nothing went out: the key stays free for the retry
+    with deferred_sends(store) as sends:  # the send log's records ride with the outcome: one round trip
+        try:
+            answer = run(sending)
+        except SmsError as error:
+            if not (marked and error.possibly_delivered):
+                release(store, key, token)  # nothing went out: the key stays free for the retry
+                raise
+            answer = Answer.of_error(error)
+            log.error("idempotency.possibly_delivered", status=answer.status, errorCode=error.code)
+        except BaseException:
+            if not marked:
+                release(store, key, token)
+            else:  # unknown, after the mark: possibly delivered, kept
+                unknown = Answer(500, {"error": {"code": REQUEST_FAILED, "message": UNKNOWN_OUTCOME,
+                                                 "possiblyDelivered": True}}, possibly_delivered=True)
+                record(store, key, token, unknown, sealer, sends)
             raise
-        answer = Answer.of_error(error)
-        log.error("idempotency.possibly_delivered", status=answer.status, errorCode=error.code)
-    except BaseException:
-        if not marked:
-            release(store, key, token)
-        else:  # unknown, after the mark: possibly delivered, kept
-            record(store, key, token, Answer(500, {"error": {"code": REQUEST_FAILED, "message": UNKNOWN_OUTCOME,
-                                                             "possiblyDelivered": True}}, possibly_delivered=True),
-                   sealer)
-        raise
-    record(store, key, token, answer, sealer)
+        record(store, key, token, answer, sealer, sends)
     return answer
 
 
@@ -156,8 +158,11 @@ def replay(stored: dict[str, Any]) -> Answer:
                   possibly_delivered=possibly)
 
 
-def record(store: Store, key: str, token: str, answer: Answer, sealer: Sealer) -> None:
-    """Store the outcome, sealed, retrying a failing store; if it still fails, the record stays ``sending``."""
+def record(store: Store, key: str, token: str, answer: Answer, sealer: Sealer,
+           sends: list[Logged] | None = None) -> None:
+    """Store the outcome, sealed, retrying a failing store; if it still fails, the record stays ``sending``.
+    ``sends``: send-log records pending (:func:`~shared.store.message_log.deferred_sends`), written with it."""
+    pending = sends if sends is not None else []
     answer_data = {"status": answer.status, "body": answer.body, "headers": answer.headers,
                    "possiblyDelivered": answer.possibly_delivered}
     try:
@@ -167,7 +172,7 @@ def record(store: Store, key: str, token: str, answer: Answer, sealer: Sealer) -
         return
     for attempt in range(1, COMPLETE_ATTEMPTS + 1):
         try:
-            store.complete(key, token, data, ttl=TTL_SECONDS)
+            carrying(pending, lambda logged: store.complete(key, token, data, ttl=TTL_SECONDS, sends=logged))
             return
         except SmsError as error:
             log.error("idempotency.record failed", attempt=attempt, errorCode=error.code, problem=error.message)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from shared import log
 from shared.sms.phones import mask_phone
 from shared.sms.requester import requested_by
-from shared.store.message_log import UNKNOWN, LoggedNumber, NumberStatus, SendRecord
+from shared.store.message_log import UNKNOWN, LoggedNumber, NumberStatus, SendRecord, log_or_defer
 
 if TYPE_CHECKING:
     from shared.privacy.vault import Vault
@@ -49,7 +49,7 @@ def write(app: Any, message_id: str, **fields: Any) -> None:
     """Build and store the record; any failure is logged at ERROR and swallowed (the send happened)."""
     try:
         record = build_record(app.vault, message_id=message_id, created_at=app.store.clock(), **fields)
-        app.store.log_send(record, ttl=app.settings.send_log_ttl)
+        log_or_defer(app.store, record, ttl=app.settings.send_log_ttl)  # with the idempotency record, if any
     except Exception as exc:  # noqa: BLE001 - the send's outcome stands whatever the log does
         phones = fields.get("phones") or []
         log.error("sendlog.write failed", outId=message_id, status=fields.get("status"), phoneCount=len(phones),

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from shared.errors import StoreUnavailableError  # noqa: F401 - re-exported: the store raises it
-from shared.store.message_log import MessageLog
+from shared.store.message_log import Logged, MessageLog
 from shared.store.suppressions import Suppressions
 
 ClaimStatus = Literal["claimed", "in_progress", "done", "mismatch"]
@@ -147,12 +147,14 @@ class Store(MessageLog, Suppressions, Protocol):
         """Claim ``key`` for a ``lease`` of seconds; a new or re-claimed record lives at least ``ttl`` seconds."""
         ...
 
-    def complete(self, key: str, token: str, response: dict[str, Any], *, ttl: float) -> bool:
+    def complete(self, key: str, token: str, response: dict[str, Any], *, ttl: float,
+                 sends: Sequence[Logged] = ()) -> bool:
         """Store ``response``: the record is done and lives ``ttl`` seconds from now.
 
         Only the holder of ``token`` may complete, even after its lease ran out, as long as nobody
         claimed the key since. Completing again with the same token returns True and keeps the
-        first response.
+        first response. ``sends`` (send-log records with their ttl, :meth:`log_send`) are written
+        in the same round trip, whoever holds the key: the messages went out either way.
         """
         ...
 
@@ -165,8 +167,10 @@ class Store(MessageLog, Suppressions, Protocol):
         """
         ...
 
-    def save_progress(self, key: str, token: str, progress: dict[str, Any], *, lease: float | None = None) -> bool:
-        """Replace the record's progress mid-way; ``lease`` (seconds from now) also renews the lease."""
+    def save_progress(self, key: str, token: str, progress: dict[str, Any], *, lease: float | None = None,
+                      sends: Sequence[Logged] = ()) -> bool:
+        """Replace the record's progress mid-way; ``lease`` (seconds from now) also renews the lease.
+        ``sends`` as for :meth:`complete`."""
         ...
 
     # -- verification codes: each method is one atomic check-and-update ------------------

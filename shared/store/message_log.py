@@ -17,8 +17,13 @@ Aliyun's ``err_code``), ``unknown`` (the answer was lost: possibly delivered, to
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
+
+from shared import log
 
 NumberStatus = Literal["submitted", "delivered", "failed", "unknown", "not_sent"]
 SUBMITTED: NumberStatus = "submitted"
@@ -130,6 +135,55 @@ class MessageLog(Protocol):
         the record does not hold is ignored); drop the sealed numbers once none is ``unknown``.
         Returns the record as it now stands, or None when there is no live record."""
         ...
+
+
+Logged = tuple[SendRecord, float]  # a record and its ttl, waiting to be written
+T = TypeVar("T")
+_deferred: ContextVar[list[Logged] | None] = ContextVar("deferred_sends", default=None)
+
+
+@contextmanager
+def deferred_sends(store: MessageLog) -> Iterator[list[Logged]]:
+    """Inside, :func:`log_or_defer` keeps send-log records for the caller's next idempotency write
+    to carry (:func:`carrying`): the record and the log in one round trip. What is still pending at
+    the end is written on its own, a failure logged and swallowed (the send happened)."""
+    pending: list[Logged] = []
+    token = _deferred.set(pending)
+    try:
+        yield pending
+    finally:
+        _deferred.reset(token)
+        for record, ttl in take(pending):
+            try:
+                store.log_send(record, ttl=ttl)
+            except Exception as exc:  # noqa: BLE001 - the send's outcome stands whatever the log does
+                log.error("sendlog.write failed", outId=record.message_id, **log.cause(exc))
+
+
+def log_or_defer(store: MessageLog, record: SendRecord, *, ttl: float) -> None:
+    """Write ``record`` now, or inside :func:`deferred_sends` leave it to the next idempotency write."""
+    pending = _deferred.get()
+    if pending is None:
+        store.log_send(record, ttl=ttl)
+    else:
+        pending.append((record, ttl))
+
+
+def take(pending: list[Logged]) -> list[Logged]:
+    """The records pending now, removed (sends on other threads may append meanwhile)."""
+    taken = pending[:]
+    del pending[: len(taken)]
+    return taken
+
+
+def carrying(pending: list[Logged], write: Callable[[list[Logged]], T]) -> T:
+    """``write(sends)`` with the records pending now; they stay pending if it raises."""
+    sends = take(pending)
+    try:
+        return write(sends)
+    except BaseException:
+        pending[:0] = sends
+        raise
 
 
 def dump_record(record: SendRecord, *, expires_at: float) -> str:

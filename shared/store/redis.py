@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +35,7 @@ from shared.store.base import (
     new_token,
     stamp,
 )
+from shared.store.message_log import Logged
 from shared.store.redis_codes import RedisCodes
 from shared.store.redis_message_log import RedisMessageLog
 from shared.store.redis_suppressions import RedisSuppressions
@@ -84,22 +85,26 @@ class RedisStore(RedisCodes, RedisMessageLog, RedisSuppressions, Store):
             retry_after=float(held_until) - now if held_until is not None else None,
         )
 
-    def complete(self, key: str, token: str, response: dict[str, Any], *, ttl: float) -> bool:
+    def complete(self, key: str, token: str, response: dict[str, Any], *, ttl: float,
+                 sends: Sequence[Logged] = ()) -> bool:
         check_seconds(ttl=ttl)
         text = dump(response)
         now = self.clock()
-        return self._run(scripts.COMPLETE, IDEMPOTENCY + key, now, token, text, stamp(now + ttl)) == 1
+        call = (scripts.COMPLETE, [IDEMPOTENCY + key], now, token, text, stamp(now + ttl))
+        return self._with_sends(call, sends, now) == 1
 
     def release(self, key: str, token: str, *, progress: dict[str, Any] | None = None) -> bool:
         text = dump(progress) or ""
         return self._run(scripts.RELEASE, IDEMPOTENCY + key, self.clock(), token, text) == 1
 
-    def save_progress(self, key: str, token: str, progress: dict[str, Any], *, lease: float | None = None) -> bool:
+    def save_progress(self, key: str, token: str, progress: dict[str, Any], *, lease: float | None = None,
+                      sends: Sequence[Logged] = ()) -> bool:
         check_seconds(lease=lease)
         text = dump(progress)
         now = self.clock()
         lease_until = stamp(now + lease) if lease is not None else ""
-        return self._run(scripts.SAVE_PROGRESS, IDEMPOTENCY + key, now, token, text, lease_until) == 1
+        call = (scripts.SAVE_PROGRESS, [IDEMPOTENCY + key], now, token, text, lease_until)
+        return self._with_sends(call, sends, now) == 1
 
     # -- connection ----------------------------------------------------------------------
 
@@ -118,10 +123,39 @@ class RedisStore(RedisCodes, RedisMessageLog, RedisSuppressions, Store):
 
     def _run_keys(self, source: str, keys: list[str], now: float, *args: Any) -> Any:
         """Run one script (``EVALSHA``, ``SCRIPT LOAD`` on ``NOSCRIPT``) on ``keys`` without the prefix."""
+        try:
+            return self._script(source)(keys=[self.prefix + key for key in keys], args=[stamp(now), *args])
+        except redis.RedisError as error:
+            raise StoreUnavailableError(f"Redis store failed: {type(error).__name__}: {error}") from error
+
+    def _script(self, source: str) -> Any:
         script = self._scripts.get(source)
         if script is None:
             script = self._scripts[source] = self._client.register_script(source)
+        return script
+
+    def _with_sends(self, call: tuple[Any, ...], sends: Sequence[Logged], now: float) -> Any:
+        """``call`` (source, keys, now, args…) and each send-log write in one pipeline: one round trip.
+        Every script here may run twice (``NOSCRIPT`` makes the pipeline go again once the scripts
+        are loaded), so each is idempotent: a repeated completion keeps the first response."""
+        if not sends:
+            return self._run_keys(*call)
+        calls = [call, *(self._log_send_call(record, ttl, now) for record, ttl in sends)]
         try:
-            return script(keys=[self.prefix + key for key in keys], args=[stamp(now), *args])
+            for attempt in (1, 2):
+                pipe = self._client.pipeline(transaction=False)
+                for source, keys, at, *args in calls:
+                    pipe.evalsha(self._script(source).sha, len(keys), *(self.prefix + key for key in keys),
+                                 stamp(at), *args)
+                results = pipe.execute(raise_on_error=False)
+                if attempt == 1 and any(isinstance(result, redis.exceptions.NoScriptError) for result in results):
+                    for source, *_ in calls:
+                        self._client.script_load(source)
+                    continue
+                failed = next((result for result in results if isinstance(result, Exception)), None)
+                if failed is not None:
+                    raise failed
+                return results[0]
         except redis.RedisError as error:
             raise StoreUnavailableError(f"Redis store failed: {type(error).__name__}: {error}") from error
+        raise StoreUnavailableError("Redis store failed: its scripts could not be loaded")

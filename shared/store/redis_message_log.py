@@ -28,13 +28,16 @@ class RedisMessageLog:
     _run_keys: Callable[..., Any]
 
     def log_send(self, record: SendRecord, *, ttl: float) -> None:
+        self._run_keys(*self._log_send_call(record, ttl, self.clock()))
+
+    def _log_send_call(self, record: SendRecord, ttl: float, now: float) -> tuple[Any, ...]:
+        """``log_send`` as a script call (source, keys, now, args…), to run alone or in a pipeline."""
         check_key(record.message_id)
         check_seconds(ttl=ttl)
-        now = self.clock()
         expires_at = now + ttl
-        self._log(log_scripts.LOG_SEND, now, dump_record(record, expires_at=expires_at), record.message_id,
-                  stamp(record.created_at), stamp(expires_at), record.biz_id or "",
-                  *dict.fromkeys(number.lookup for number in record.numbers))
+        return (log_scripts.LOG_SEND, [LOG + "unresolved"], now, self.prefix + LOG,
+                dump_record(record, expires_at=expires_at), record.message_id, stamp(record.created_at),
+                stamp(expires_at), record.biz_id or "", *dict.fromkeys(number.lookup for number in record.numbers))
 
     def get_send(self, message_id: str) -> SendRecord | None:
         text = self._log(log_scripts.GET_SEND, self.clock(), message_id)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -32,11 +32,12 @@ from shared.store.base import (
     load,
     new_token,
 )
+from shared.store.message_log import Logged
 from shared.store.sqlite_codes import SCHEMA as CODES_SCHEMA
 from shared.store.sqlite_codes import SqliteCodes
 from shared.store.sqlite_file import SqliteFile, roll_back
 from shared.store.sqlite_message_log import SCHEMA as MESSAGE_LOG_SCHEMA
-from shared.store.sqlite_message_log import SqliteMessageLog
+from shared.store.sqlite_message_log import SqliteMessageLog, write_send
 from shared.store.sqlite_suppressions import SCHEMA as SUPPRESSIONS_SCHEMA
 from shared.store.sqlite_suppressions import SqliteSuppressions
 
@@ -96,11 +97,14 @@ class SqliteStore(SqliteCodes, SqliteMessageLog, SqliteSuppressions, Store):
             )
             return Claim(CLAIMED, token=token, progress=load(progress))
 
-    def complete(self, key: str, token: str, response: dict[str, Any], *, ttl: float) -> bool:
+    def complete(self, key: str, token: str, response: dict[str, Any], *, ttl: float,
+                 sends: Sequence[Logged] = ()) -> bool:
         check_seconds(ttl=ttl)
         text = dump(response)
         with self._transaction() as db:
             now = self.clock()
+            for record, record_ttl in sends:
+                write_send(db, record, record_ttl, now)
             row = _owned(db, key, token, now)
             if row is None:
                 return False
@@ -127,11 +131,14 @@ class SqliteStore(SqliteCodes, SqliteMessageLog, SqliteSuppressions, Store):
                 )
             return True
 
-    def save_progress(self, key: str, token: str, progress: dict[str, Any], *, lease: float | None = None) -> bool:
+    def save_progress(self, key: str, token: str, progress: dict[str, Any], *, lease: float | None = None,
+                      sends: Sequence[Logged] = ()) -> bool:
         check_seconds(lease=lease)
         text = dump(progress)
         with self._transaction() as db:
             now = self.clock()
+            for record, record_ttl in sends:
+                write_send(db, record, record_ttl, now)
             row = _owned(db, key, token, now)
             if row is None or row[0]:
                 return False

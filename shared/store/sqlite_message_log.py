@@ -50,6 +50,19 @@ SCHEMA = (
 )
 
 
+def write_send(db: sqlite3.Connection, record: SendRecord, ttl: float, now: float) -> None:
+    """``log_send`` inside the caller's transaction."""
+    check_key(record.message_id)
+    check_seconds(ttl=ttl)
+    db.execute("DELETE FROM send_log WHERE expires_at <= ?", (now,))
+    db.execute("DELETE FROM send_log_to WHERE expires_at <= ? OR message_id = ?", (now, record.message_id))
+    _write(db, record, now + ttl)
+    db.executemany(
+        "INSERT OR IGNORE INTO send_log_to (lookup, message_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        [(number.lookup, record.message_id, record.created_at, now + ttl) for number in record.numbers],
+    )
+
+
 class SqliteMessageLog:
     """The send-log operations of :class:`~shared.store.sqlite.SqliteStore`."""
 
@@ -57,17 +70,8 @@ class SqliteMessageLog:
     _transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
     def log_send(self, record: SendRecord, *, ttl: float) -> None:
-        check_key(record.message_id)
-        check_seconds(ttl=ttl)
         with self._transaction() as db:
-            now = self.clock()
-            db.execute("DELETE FROM send_log WHERE expires_at <= ?", (now,))
-            db.execute("DELETE FROM send_log_to WHERE expires_at <= ? OR message_id = ?", (now, record.message_id))
-            _write(db, record, now + ttl)
-            db.executemany(
-                "INSERT OR IGNORE INTO send_log_to (lookup, message_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                [(number.lookup, record.message_id, record.created_at, now + ttl) for number in record.numbers],
-            )
+            write_send(db, record, ttl, self.clock())
 
     def get_send(self, message_id: str) -> SendRecord | None:
         with self._transaction() as db:

@@ -217,3 +217,21 @@ def test_every_send_log_operation_is_one_redis_round_trip(redis_store, redis_url
             assert (sent, evalsha_calls(raw) - before) == (["EVALSHA"], 1)
     finally:
         raw.close()
+
+
+def test_completing_an_idempotency_record_writes_the_sends_it_carries(store):
+    """The send log rides with the idempotency record (one round trip on Redis), on both stores."""
+    token = store.claim("k", "fp", ttl=TTL, lease=60).token
+    first, second = record(store, "m1", (A,)), record(store, "m2", (B,), status="unknown", sealed="blob")
+    assert store.save_progress("k", token, {"sending": True}, lease=60, sends=[(first, TTL)]) is True
+    assert store.get_send("m1") == first
+    assert store.complete("k", token, {"status": 200}, ttl=TTL, sends=[(second, TTL)]) is True
+    assert store.get_send("m2") == second
+    assert [r.message_id for r in store.unresolved_sends(created_before=store.clock() + 1)] == ["m2"]
+
+
+def test_the_sends_are_written_even_when_the_record_is_no_longer_ours(store):
+    """The messages went out whatever became of the claim: their log is written all the same."""
+    store.claim("k", "fp", ttl=TTL, lease=60)
+    assert store.complete("k", "not-the-token", {"status": 200}, ttl=TTL, sends=[(record(store), TTL)]) is False
+    assert store.get_send("m1") is not None

@@ -90,6 +90,39 @@ def test_every_operation_is_one_round_trip_once_scripts_are_loaded(store, raw, m
         assert sent == ["EVALSHA"]
 
 
+def test_a_completion_carrying_send_log_records_is_one_round_trip(store, raw, monkeypatch):
+    """``complete`` / ``save_progress`` with ``sends``: one pipeline (one round trip), also when the
+    server lost its scripts (then once more after loading them, each script being idempotent)."""
+    from redis.connection import Connection
+
+    from shared.store.message_log import LoggedNumber, SendRecord
+
+    def logged(message_id):
+        return SendRecord(message_id, "SMS.Default", "SMS_100000001", "api_key:a", store.clock(),
+                          (LoggedNumber("lookup-a", "138****0000"),)), TTL
+
+    trips = []
+    send = Connection.send_packed_command
+
+    def counted(self, *args, **kwargs):
+        trips.append(1)
+        return send(self, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counted)
+    token = store.claim("k", "fp", ttl=TTL, lease=LEASE).token
+    store.save_progress("k", token, {"sending": True}, sends=[logged("m0")])  # loads the scripts
+    trips.clear()
+    assert store.save_progress("k", token, {"sending": True}, sends=[logged("m1"), logged("m2")]) is True
+    assert store.complete("k", token, {"ok": 1}, ttl=TTL, sends=[logged("m3")]) is True
+    assert len(trips) == 2
+    raw.script_flush()
+    trips.clear()
+    assert store.complete("k", token, {"ok": 1}, ttl=TTL, sends=[logged("m4")]) is True  # a repeat keeps the first
+    assert len(trips) > 1  # NOSCRIPT: loaded, then the pipeline again
+    assert [store.get_send(m) is not None for m in ("m0", "m1", "m2", "m3", "m4")] == [True] * 5
+    assert store.claim("k", "fp", ttl=TTL, lease=LEASE).response == {"ok": 1}
+
+
 def test_scripts_survive_a_script_flush(store, raw):
     store.claim("k", "fp", ttl=TTL, lease=LEASE)
     raw.script_flush()

@@ -25,15 +25,19 @@ def send(number):
     return invoke(send_handler, event)
 
 
+LATENCY_MS = 700  # the slow sends' delay; our client gives up after 300 ms
+
+
 def settle_outbox(emulator):
-    """Sends whose answer our client gave up on finish on the emulator's side: wait (bounded) for quiet."""
+    """Sends whose answer our client gave up on finish on the emulator's side: wait (bounded) until
+    no message has come for longer than the slow sends' delay, so that none is still on its way."""
     seen = -1
-    for _ in range(100):
+    for _ in range(30):
         count = len(emulator.messages(limit=1000))
         if count == seen:
             return
         seen = count
-        time.sleep(0.2)
+        time.sleep(LATENCY_MS / 1000 + 0.3)
 
 
 def test_every_message_is_accounted_for_in_the_outbox_and_the_log(service, monkeypatch):
@@ -47,7 +51,7 @@ def test_every_message_is_accounted_for_in_the_outbox_and_the_log(service, monke
     try:
         emulator.set_push(reportUrl=receiver.url(f"/report/{TOKEN}"), timeoutMs=5000)
         emulator.set_chaos([
-            {"service": "sms", "action": "SendSms", "probability": 0.3, "fault": {"type": "latency", "ms": 700}},
+            {"service": "sms", "action": "SendSms", "probability": 0.3, "fault": {"type": "latency", "ms": LATENCY_MS}},
             {"service": "sms", "action": "SendSms", "probability": 0.25, "fault": {"type": "drop"}},
         ])
         first = {number: send(number) for number in numbers()}
