@@ -194,3 +194,25 @@ def test_queues_are_listed_and_unknown_ones_refused(stack):
     assert refused.json()["total"] == 0
     deleted = requests.delete(f"{stack.endpoint}/_mns/queues/inbox-dlq/messages", timeout=WAIT).json()
     assert deleted == {"deleted": 1}
+
+
+def test_the_command_line_sends_lists_and_redrives(stack, clock, capsys, tmp_path):
+    from emulator.fc.__main__ import main
+
+    (tmp_path / "body.json").write_text('{"from": "a file"}')
+    assert main(["--endpoint", stack.endpoint, "mns", "send", "inbox", "--file", str(tmp_path / "body.json"),
+                 "--base64"]) == 0
+    sent = json.loads(capsys.readouterr().out)
+    assert messages(stack, "inbox") == [{**messages(stack, "inbox")[0], "MessageId": sent["MessageId"],
+                                         "MessageBody": b64('{"from": "a file"}')}]
+    (stack.state / "recorder-broken").touch()
+    stack.streams.tick(clock.now + timedelta(seconds=2))
+    settle(stack)
+    assert main(["dlq", "list", "--endpoint", stack.endpoint]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert set(listed) == {"fake-dlq", "inbox-dlq", "inbox-failed", "plain-dlq"} and len(listed["inbox-failed"]) == 1
+    (stack.state / "recorder-broken").unlink()
+    assert main(["dlq", "redrive", "inbox-failed", "--endpoint", stack.endpoint]) == 0
+    assert json.loads(capsys.readouterr().out)["inbox-failed"][0]["function"] == "recorder"
+    assert main(["dlq", "list", "nope", "--endpoint", stack.endpoint]) == 1
+    assert "QueueNotExist" in capsys.readouterr().err
