@@ -45,7 +45,9 @@ def clear_store(state_dir: Path) -> None:
 class DevStack:
     """The emulator and the local FC side, stopped together."""
 
-    def __init__(self, host: str, port: int, fc_port: int, state_dir: Path, *, keep_state: bool = False) -> None:
+    def __init__(self, host: str, port: int, fc_port: int, state_dir: Path, *, keep_state: bool = False,
+                 **stack_options: Any) -> None:
+        """``stack_options``: more :class:`StackOptions` (tests: an injected clock, sleep, no threads)."""
         if not keep_state:
             clear_store(state_dir)
         credentials = RoleCredentials()
@@ -53,7 +55,7 @@ class DevStack:
         self.emulator = EmulatorServer(self.seed, host=host, port=port).start()
         try:
             options = StackOptions(host=host, port=fc_port, state_dir=state_dir, elements=ELEMENTS,
-                                   credentials=credentials)
+                                   credentials=credentials, **stack_options)
             self.functions = LocalStack(self.emulator.endpoint, options).start()
         except BaseException:
             self.emulator.stop()

@@ -8,6 +8,9 @@
   ``Host`` is not among them.
 - Timer: ``{"triggerTime": "2026-11-24T19:00:00Z", "triggerName", "payload"}``.
 - EventBridge: a CloudEvents 1.0 envelope plus Aliyun's ``aliyun*`` extensions.
+- MNS queue trigger (an EventBridge event stream): per message a CloudEvent of ``type``
+  ``mns:Queue:SendMessage`` with ``data`` ``{requestId, messageId, messageBody}``
+  (:func:`mns_event`); the async on-failure destination's record (:func:`failure_record`).
 - Context (python3.10): ``request_id``, ``credentials``, ``function``, ``service``, ``region``,
   ``account_id``; the worker turns :func:`context_fields` back into objects.
 """
@@ -185,4 +188,42 @@ def context_fields(*, request_id: str, credentials: RoleCredentials, function_na
         "service": {"name": service, "log_project": "", "log_store": "", "qualifier": "LATEST", "version_id": ""},
         "region": region,
         "account_id": account_id,
+    }
+
+
+def mns_event(message_id: str, body: str, *, queue: str, function_name: str, trigger: str, account_id: str,
+              region: str, enqueued_at: datetime, now: datetime) -> dict[str, Any]:
+    """One MNS message as FC's MNS queue trigger delivers it (FC docs, "触发器Event格式", MNS队列触发器):
+    ``source`` and ``aliyuneventbusname`` are ``MNS-<functionName>-<triggerName>``, ``subject`` the
+    queue's ARN, ``data.messageBody`` the body as the stream hands it over (already base64-decoded
+    when the trigger says ``IsBase64Decode``)."""
+    stream = f"MNS-{function_name}-{trigger}"
+    return {
+        "id": str(uuid.uuid4()),
+        "source": stream,
+        "specversion": "1.0",
+        "type": "mns:Queue:SendMessage",
+        "datacontenttype": "application/json; charset=utf-8",
+        "subject": f"acs:mns:{region}:{account_id}:queues/{queue}",
+        "time": iso_utc_millis(enqueued_at),
+        "aliyunaccountid": account_id,
+        "aliyunpublishtime": iso_utc_millis(now),
+        "aliyunoriginalaccountid": account_id,
+        "aliyuneventbusname": stream,
+        "aliyunregionid": region,
+        "aliyunpublishaddr": "127.0.0.1",
+        "data": {"requestId": secrets.token_hex(12).upper(), "messageId": message_id, "messageBody": body},
+    }
+
+
+def failure_record(*, request_id: str, function_arn: str, condition: str, invoke_count: int, payload: bytes,
+                   status: int, function_error: str, response: bytes, now: datetime) -> dict[str, Any]:
+    """What FC sends an async invocation's on-failure destination (FC docs "结果回调", 异步调用目标的事件内容)."""
+    return {
+        "timestamp": int(now.timestamp() * 1000),
+        "requestContext": {"requestId": request_id, "functionArn": function_arn, "condition": condition,
+                           "approximateInvokeCount": invoke_count},
+        "requestPayload": payload.decode("utf-8", errors="replace"),
+        "responseContext": {"statusCode": status, "functionError": function_error},
+        "responsePayload": response.decode("utf-8", errors="replace"),
     }

@@ -9,13 +9,21 @@
                                             newest first; ``?function=``, ``?source=``
 ``POST /_eventbus/<bus>/events``            PutEvents: one CloudEvent or an array
 ``GET  /_eventbus/<bus>/deliveries``        that bus's deliveries and their attempts
-``GET  /`` or ``/_fc``                      functions, triggers, timers and buses
+``GET  /_mns/queues``                       the local MNS queues, their message counts, what uses them
+``POST /_mns/queues/<queue>/messages``      SendMessage: the body is the message body (UTF-8 text);
+                                            201 ``{"MessageId", "MessageBodyMD5"}``
+``GET  /_mns/queues/<queue>/messages``      the messages waiting, oldest first (a dead-letter queue)
+``DELETE /_mns/queues/<queue>/messages[/<id>]``  delete one message or all
+``POST /_mns/queues/<queue>/redrive``       invoke each dead letter again (``?messageId=`` one)
+``GET  /_mns/deliveries``                   the MNS triggers' pushes, newest first; ``?trigger=``
+``GET  /`` or ``/_fc``                      functions, triggers, timers, buses and queues
 ==========================================  ==========================================================
 
 A trigger's answer is the handler's ``{statusCode, headers, body, isBase64Encoded}``; any other
 return value is a 200 with it as the body. A handler that raises is a 502 with FC's error body
 ``{"errorMessage", "errorType", "stackTrace"}`` and ``X-Fc-Error-Type: UnhandledInvocationError``.
-Every answer carries ``X-Fc-Request-Id``. Local errors are ``{"errorCode", "errorMessage"}``.
+Every answer carries ``X-Fc-Request-Id``. Local errors are ``{"errorCode", "errorMessage"}``; the bus's
+and the queues' are ``{"Code", "Message"}`` (``QueueNotExist``, ``MessageNotExist``, ``NotRedrivable``).
 """
 
 from __future__ import annotations
@@ -29,8 +37,10 @@ from emulator.core.exchange import Request, Response
 from emulator.fc.bus import BusError, EventBus
 from emulator.fc.events import HttpCall, canonical_header, http_event, request_id
 from emulator.fc.instances import Outcome
+from emulator.fc.mns import QueueError
 from emulator.fc.project import FunctionSpec
 from emulator.fc.runtime import Runtime, UnavailableFunction, UnknownFunction
+from emulator.fc.streams import Streams
 from emulator.fc.timer import TimerScheduler
 
 TEXT = "text/plain; charset=utf-8"
@@ -83,10 +93,11 @@ def _guess_type(outcome: Outcome) -> str:
 
 
 class Gateway:
-    def __init__(self, runtime: Runtime, timers: TimerScheduler, bus: EventBus) -> None:
+    def __init__(self, runtime: Runtime, timers: TimerScheduler, bus: EventBus, streams: Streams) -> None:
         self.runtime = runtime
         self.timers = timers
         self.bus = bus
+        self.streams = streams
 
     def __call__(self, request: Request) -> Response:
         parts = request.path.split("/", 2)  # "", first segment, rest
@@ -99,9 +110,13 @@ class Gateway:
                 return self.control(request, rest)
             if first == "_eventbus":
                 return self.eventbus(request, rest)
+            if first == "_mns":
+                return self.mns(request, rest)
             return self.trigger(request, first, rest)
         except BusError as failure:
             return Response.json(failure.body(), status=failure.status)
+        except QueueError as failure:
+            return Response.json({"Code": failure.code, "Message": failure.message}, status=failure.status)
         except UnknownFunction as missing:
             return error(404, "FunctionNotFound", str(missing))
         except UnavailableFunction as missing:
@@ -145,6 +160,37 @@ class Gateway:
             return Response.json({"total": len(deliveries), "deliveries": deliveries})
         return error(404, "PathNotSupported", f"{request.method} /_eventbus{rest} is not supported")
 
+    def mns(self, request: Request, rest: str) -> Response:
+        parts = [unquote(part) for part in rest.strip("/").split("/")]
+        if parts == ["queues"] and request.method == "GET":
+            return Response.json({"queues": self.streams.describe()})
+        if parts == ["deliveries"] and request.method == "GET":
+            deliveries = self.streams.deliveries(request.query_value("trigger") or None)
+            return Response.json({"total": len(deliveries), "deliveries": deliveries})
+        if len(parts) >= 3 and parts[0] == "queues":
+            return self.queue(request, parts[1], parts[2:])
+        return error(404, "PathNotSupported", f"{request.method} /_mns{rest} is not supported")
+
+    def queue(self, request: Request, queue: str, action: list[str]) -> Response:
+        queues = self.streams.queues
+        if action == ["messages"] and request.method == "POST":
+            try:
+                body = request.body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise QueueError(400, "InvalidArgument", "the message body must be UTF-8 text") from None
+            message = queues.send(queue, body, self.runtime.clock())
+            return Response.json({"MessageId": message.id, "MessageBodyMD5": message.md5}, status=201)
+        if action == ["messages"] and request.method == "GET":
+            messages = [m.to_dict() for m in queues.peek(queue)]
+            return Response.json({"queue": queue, "total": len(messages), "messages": messages})
+        if action[0] == "messages" and len(action) <= 2 and request.method == "DELETE":
+            return Response.json({"deleted": queues.delete(queue, action[1] if len(action) == 2 else None)})
+        if action == ["redrive"] and request.method == "POST":
+            redriven = self.streams.redrive(queue, request.query_value("messageId") or None)
+            return Response.json({"total": len(redriven), "redriven": redriven})
+        return error(404, "PathNotSupported", f"{request.method} /_mns/queues/{queue}/{'/'.join(action)} "
+                     "is not supported")
+
     def index(self) -> dict[str, Any]:
         functions = []
         for spec in self.runtime.project.functions.values():
@@ -154,8 +200,12 @@ class Gateway:
                 "http": {"path": f"/{spec.resource}/", "methods": list(spec.http.methods)} if spec.http else None,
                 "timers": [t.to_dict() for t in self.timers.timers if t.spec is spec],
                 "asyncRetries": spec.async_retries,
+                "mnsTriggers": [{"name": t.name, "queue": t.queue, "deadLetterQueue": t.dead_letter_queue}
+                                for t in spec.mns_triggers],
+                "onFailureQueue": spec.on_failure_queue,
+                "notEmulated": list(spec.unsupported_triggers),
             })
-        return {"functions": functions, "buses": self.bus.targets}
+        return {"functions": functions, "buses": self.bus.targets, "queues": self.streams.describe()}
 
     @staticmethod
     def _timer_hint(spec: FunctionSpec) -> str:

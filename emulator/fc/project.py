@@ -10,7 +10,11 @@ What is resolved as ``s`` resolves it:
 - ``code: ./build/<name>`` is what ``make build`` assembles from ``functions/<name>/``, so
   locally it is ``functions/<name>/``; any other code directory is used as written.
 
-Only ``component: fc3`` resources are functions; others are skipped.
+Only ``component: fc3`` resources are functions; others are skipped. Triggers read: ``http``,
+``timer`` and ``eventbridge`` with an MNS queue source (an EventBridge event stream, FC 2023-03-30
+API's ``TriggerConfig``: ``eventSourceConfig``, ``eventSinkConfig.deliveryOption``, ``runOptions``
+with ``batchWindow``, ``retryStrategy``, ``deadLetterQueue``, ``errorsTolerance``); any other trigger
+is named in ``unsupported_triggers`` (the local runtime does not run it).
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ DEFAULT_TIMEOUT = 3  # fc3's default when a function sets none
 DEFAULT_MEMORY = 512
 DEFAULT_ASYNC_RETRIES = 3  # FC's default maxAsyncRetryAttempts
 DEFAULT_MAX_EVENT_AGE = 86400
+# EventBridge event streams (docs "重试和死信", retry-and-dead-letter): BACKOFF_RETRY is the default,
+# 3 retries; EXPONENTIAL_DECAY_RETRY retries up to 176 times over a day.
+DEFAULT_PUSH_RETRIES = {"BACKOFF_RETRY": 3, "EXPONENTIAL_DECAY_RETRY": 176}
+DEFAULT_PUSH_MAX_AGE = 86400
+MNS_QUEUE_ARN = re.compile(r"^acs:mns:[^:]*:[^:]*:/?queues/([^/]+)(?:/messages)?/?$")
 
 EXPRESSION = re.compile(r"\$\{([^{}]*)\}")
 CALL = re.compile(r"""^(env|config)\(\s*['"]?([^'",)]*)['"]?\s*(?:,\s*['"]?([^'")]*)['"]?\s*)?\)$""")
@@ -53,6 +62,33 @@ class TimerTrigger:
 
 
 @dataclass(frozen=True)
+class PushRetry:
+    """An event stream's ``retryStrategy``: how often a failed push to the function is retried."""
+
+    strategy: str = "BACKOFF_RETRY"
+    max_attempts: int = DEFAULT_PUSH_RETRIES["BACKOFF_RETRY"]  # retries after the first push
+    max_age: int = DEFAULT_PUSH_MAX_AGE  # seconds from the first push
+
+
+@dataclass(frozen=True)
+class MnsTrigger:
+    """An ``eventbridge`` trigger whose source is an MNS queue (what ``s deploy`` makes an event stream)."""
+
+    name: str
+    queue: str
+    base64_decode: bool = True  # SourceMNSParameters.IsBase64Decode, true by default
+    asynchronous: bool = False  # asyncInvocationType: the push is an async invocation (FC answers 202)
+    streaming: bool = False  # deliveryOption.mode event-streaming: a JSON array per batch
+    schema: str = "CloudEvents"  # deliveryOption.eventSchema: CloudEvents or RawData (the data only)
+    batch_size: int = 1  # batchWindow.CountBasedWindow
+    batch_seconds: float = 0.0  # batchWindow.TimeBasedWindow
+    retry: PushRetry = field(default_factory=PushRetry)
+    dead_letter_queue: str | None = None  # deadLetterQueue.Arn, an MNS queue
+    tolerate_errors: bool = True  # errorsTolerance ALL (NONE stops the stream at the first exhausted push)
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class FunctionSpec:
     """One FC function: what the runtime needs to run it and trigger it."""
 
@@ -70,6 +106,13 @@ class FunctionSpec:
     async_retries: int = DEFAULT_ASYNC_RETRIES
     max_event_age: int = DEFAULT_MAX_EVENT_AGE
     on_failure: str | None = None
+    mns_triggers: tuple[MnsTrigger, ...] = ()
+    unsupported_triggers: tuple[str, ...] = ()  # "name (type)": declared, not run locally
+
+    @property
+    def on_failure_queue(self) -> str | None:
+        """The MNS queue of the async on-failure destination, if it is one."""
+        return mns_queue(self.on_failure) if self.on_failure else None
 
     @property
     def handler_file(self) -> Path:
@@ -94,6 +137,21 @@ class Project:
         if name in self.functions:
             return self.functions[name]
         return next((spec for spec in self.functions.values() if spec.name == name), None)
+
+    def queues(self) -> list[str]:
+        """Every MNS queue the functions use (trigger sources, dead-letter queues, destinations), in order."""
+        names: list[str | None] = []
+        for spec in self.functions.values():
+            for trigger in spec.mns_triggers:
+                names += [trigger.queue, trigger.dead_letter_queue]
+            names.append(spec.on_failure_queue)
+        return list(dict.fromkeys(name for name in names if name))
+
+
+def mns_queue(arn: str) -> str | None:
+    """``acs:mns:<region>:<account>:/queues/<name>[/messages]`` → ``<name>``; None for anything else."""
+    match = MNS_QUEUE_ARN.match(arn.strip())
+    return match.group(1) if match else None
 
 
 def load_project(path: str | Path, *, account_id: str = LOCAL_ACCOUNT_ID,
@@ -206,7 +264,7 @@ def function_spec(resource: str, props: Mapping[str, Any], base_dir: Path) -> Fu
     name = props.get("functionName")
     if not isinstance(name, str) or not name:
         raise ProjectError(f"{resource}.props.functionName is required")
-    http, timers = _triggers(resource, props.get("triggers") or [])
+    http, timers, queues, unsupported = _triggers(resource, props.get("triggers") or [])
     config = props.get("asyncInvokeConfig") or {}
     on_failure = ((config.get("destinationConfig") or {}).get("onFailure") or {}).get("destination")
     environment = props.get("environmentVariables") or {}
@@ -225,14 +283,19 @@ def function_spec(resource: str, props: Mapping[str, Any], base_dir: Path) -> Fu
         async_retries=_int(config, "maxAsyncRetryAttempts", DEFAULT_ASYNC_RETRIES, resource),
         max_event_age=_int(config, "maxAsyncEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE, resource),
         on_failure=str(on_failure) if on_failure else None,
+        mns_triggers=tuple(queues),
+        unsupported_triggers=tuple(unsupported),
     )
 
 
-def _triggers(resource: str, triggers: Any) -> tuple[HttpTrigger | None, list[TimerTrigger]]:
+def _triggers(resource: str, triggers: Any
+              ) -> tuple[HttpTrigger | None, list[TimerTrigger], list[MnsTrigger], list[str]]:
     if not isinstance(triggers, list):
         raise ProjectError(f"{resource}.props.triggers must be a list")
     http: HttpTrigger | None = None
     timers: list[TimerTrigger] = []
+    queues: list[MnsTrigger] = []
+    unsupported: list[str] = []
     for index, trigger in enumerate(triggers):
         where = f"{resource}.props.triggers[{index}]"
         if not isinstance(trigger, Mapping):
@@ -247,7 +310,47 @@ def _triggers(resource: str, triggers: Any) -> tuple[HttpTrigger | None, list[Ti
                 raise ProjectError(f"{where}.triggerConfig.cronExpression is required")
             timers.append(TimerTrigger(name, str(config["cronExpression"]), bool(config.get("enable", True)),
                                        str(config.get("payload") or "")))
-    return http, timers
+        elif kind == "eventbridge" and _source_type(config) == "MNS":
+            queues.append(_mns_trigger(name, config, where))
+        else:
+            source = f" {_source_type(config)}" if kind == "eventbridge" else ""
+            unsupported.append(f"{name} ({kind}{source})")
+    return http, timers, queues, unsupported
+
+
+def _source_type(config: Mapping[str, Any]) -> str:
+    return str((config.get("eventSourceConfig") or {}).get("eventSourceType") or "")
+
+
+def _mns_trigger(name: str, config: Mapping[str, Any], where: str) -> MnsTrigger:
+    source = config["eventSourceConfig"].get("eventSourceParameters") or {}
+    mns = source.get("sourceMNSParameters") or {}
+    if not mns.get("QueueName"):
+        raise ProjectError(f"{where}.triggerConfig.eventSourceConfig.eventSourceParameters"
+                           ".sourceMNSParameters.QueueName is required")
+    delivery = (config.get("eventSinkConfig") or {}).get("deliveryOption") or {}
+    run = config.get("runOptions") or {}
+    window = run.get("batchWindow") or {}
+    strategy = (run.get("retryStrategy") or {})
+    strategy_name = str(strategy.get("PushRetryStrategy") or "BACKOFF_RETRY")
+    retry = PushRetry(strategy_name,
+                      _int(strategy, "MaximumRetryAttempts", DEFAULT_PUSH_RETRIES.get(strategy_name, 3), where),
+                      _int(strategy, "MaximumEventAgeInSeconds", DEFAULT_PUSH_MAX_AGE, where))
+    dead_letter = (run.get("deadLetterQueue") or {}).get("Arn")
+    dead_letter_queue = mns_queue(str(dead_letter)) if dead_letter else None
+    if dead_letter and dead_letter_queue is None:
+        raise ProjectError(f"{where}.triggerConfig.runOptions.deadLetterQueue.Arn: only an MNS queue is emulated")
+    mode = str(delivery.get("mode") or run.get("mode") or "event-driven")
+    return MnsTrigger(
+        name=name, queue=str(mns["QueueName"]), base64_decode=bool(mns.get("IsBase64Decode", True)),
+        asynchronous=bool(config.get("asyncInvocationType", False)), streaming=mode == "event-streaming",
+        schema=str(delivery.get("eventSchema") or "CloudEvents"),
+        batch_size=max(1, _int(window, "CountBasedWindow", 1, where)),
+        batch_seconds=float(_int(window, "TimeBasedWindow", 0, where)),
+        retry=retry, dead_letter_queue=dead_letter_queue,
+        tolerate_errors=str(run.get("errorsTolerance") or "ALL").upper() == "ALL",
+        enabled=bool(config.get("triggerEnable", True)),
+    )
 
 
 def _int(props: Mapping[str, Any], key: str, default: int, resource: str) -> int:

@@ -2,15 +2,27 @@
 
 Sync invocations answer with the handler's :class:`~emulator.fc.instances.Outcome`; FC never
 retries them. Async invocations (the invoke API with ``X-Fc-Invocation-Type: Async``, timer
-firings, event-bus deliveries) run in the background and are retried on failure up to the
-function's ``asyncInvokeConfig.maxAsyncRetryAttempts`` (so ``1 + retries`` attempts), with a
-bounded exponential backoff, while the event is younger than ``maxAsyncEventAgeInSeconds``.
-Each is kept as an :class:`AsyncInvocation` with its attempts. A function whose code does not
-exist yet is reported, never retried.
+firings, event-bus and MNS-trigger deliveries, redrives) run in the background and are retried
+as FC 3.0 retries them (docs "重试机制", help.aliyun.com/zh/functioncompute/user-guide/error-handling):
+
+- a function error (the handler raised, timed out, or its instance exited: FC's
+  ``UnhandledInvocationError``) is retried up to ``asyncInvokeConfig.maxAsyncRetryAttempts``
+  times (so ``1 + retries`` attempts), after a bounded exponential backoff (:class:`RetryPolicy`);
+- a failure of the platform (FC's 500/503; locally ``InstanceFailed``, the runtime lost the
+  instance) is retried with binary exponential backoff (0.5 s, 1 s, 2 s, ...) for up to 5 hours
+  and does not count against ``maxAsyncRetryAttempts``;
+- an event older than ``maxAsyncEventAgeInSeconds`` when taken for a retry is given up.
+
+What is given up goes to the on-failure destination when it is an MNS queue of the project
+(:class:`~emulator.fc.mns.LocalQueues`), as FC's destination record
+(:func:`~emulator.fc.events.failure_record`). Each invocation is kept as an
+:class:`AsyncInvocation` with its attempts. A function whose code does not exist yet is
+reported, never retried nor sent to the destination (FC's ``Invalid``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -21,12 +33,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from emulator.fc.events import RoleCredentials, context_fields, iso_utc_millis, request_id
+from emulator.fc.events import RoleCredentials, context_fields, failure_record, iso_utc_millis, request_id
 from emulator.fc.instances import InstancePool, Outcome
+from emulator.fc.mns import LocalQueues
 from emulator.fc.project import LOCAL_ACCOUNT_ID, FunctionSpec, Project
 
 STRIPPED_PREFIXES = ("SMS_", "FC_", "ALIBABA_CLOUD_")  # the developer's shell settings: FC never sees them
 MAX_RECORDS = 500
+SYSTEM_ERRORS = frozenset({"InstanceFailed"})  # the platform failed, not the function: FC's 500/503
+SYSTEM_RETRY_SECONDS = 5 * 3600  # FC retries those for 5 hours
+EXHAUSTED = "UnhandledInvocationError"  # the destination record's condition when the retries are spent
+EXPIRED = "MaxEventAgeExceeded"  # ... when the event got too old (our name: FC publishes none)
 
 
 class UnknownFunction(LookupError):
@@ -47,6 +64,11 @@ class RetryPolicy:
     def delay(self, retry: int) -> float:
         return float(min(self.base * 2 ** (retry - 1), self.cap))
 
+    @staticmethod
+    def system_delay(retry: int) -> float:
+        """FC's binary exponential backoff after a platform error: 0.5 s, 1 s, 2 s, 4 s, ... (no cap)."""
+        return 0.5 * 2.0 ** (retry - 1)
+
 
 @dataclass
 class AsyncInvocation:
@@ -54,7 +76,7 @@ class AsyncInvocation:
 
     request_id: str
     function: str
-    source: str  # "invoke", "timer:<trigger>" or "eventbus:<bus>"
+    source: str  # "invoke", "timer:<trigger>", "eventbus:<bus>", "mns:<trigger>" or "redrive:<queue>"
     max_attempts: int
     created: datetime
     event_id: str | None = None
@@ -62,16 +84,19 @@ class AsyncInvocation:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None
     on_failure: str | None = None
+    dead_letter: dict[str, str] | None = None  # {"queue", "messageId"} once sent to the on-failure queue
     done: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"requestId": self.request_id, "function": self.function, "source": self.source,
+        data: dict[str, Any] = {"requestId": self.request_id, "function": self.function, "source": self.source,
                 "eventId": self.event_id, "status": self.status, "maxAttempts": self.max_attempts,
                 "attempts": list(self.attempts), "createdAt": iso_utc_millis(self.created)}
         if self.reason:
             data["reason"] = self.reason
         if self.status == "failed" and self.on_failure:
-            data["onFailureDestination"] = self.on_failure  # where FC would send it (not emulated)
+            data["onFailureDestination"] = self.on_failure
+        if self.dead_letter:
+            data["deadLetter"] = dict(self.dead_letter)
         return data
 
 
@@ -82,8 +107,10 @@ class Runtime:
                  credentials: RoleCredentials | None = None, account_id: str = LOCAL_ACCOUNT_ID,
                  retry: RetryPolicy | None = None, sleep: Callable[[float], Any] | None = None,
                  clock: Callable[[], datetime] | None = None, max_instances: int = 4,
-                 python: str = sys.executable, base_environ: Mapping[str, str] | None = None) -> None:
+                 python: str = sys.executable, base_environ: Mapping[str, str] | None = None,
+                 queues: LocalQueues | None = None) -> None:
         self.project = project
+        self.queues = queues
         self.root = root
         self.overrides = dict(overrides or {})
         self.credentials = credentials or RoleCredentials()
@@ -165,30 +192,61 @@ class Runtime:
             record.done.set()
 
     def _attempts(self, spec: FunctionSpec, event: bytes, record: AsyncInvocation) -> None:
-        for number in range(1, record.max_attempts + 1):
-            if number > 1:
-                age = (self.clock() - record.created).total_seconds()
-                if age > spec.max_event_age:
-                    record.status, record.reason = "failed", "the event is older than maxAsyncEventAgeInSeconds"
-                    return
+        failures = 0  # function errors: they count against maxAsyncRetryAttempts
+        platform = 0  # the platform's errors: retried for hours, not counted
+        outcome: Outcome | None = None
+        while True:
+            if outcome is not None:  # a retry: wait, then look at the event's age as FC does when it dequeues
+                system = _error_type(outcome) in SYSTEM_ERRORS
                 record.status = "retrying"
-                self._sleep(self.retry.delay(number - 1))
+                self._sleep(self.retry.system_delay(platform) if system else self.retry.delay(failures))
                 if self._stopping.is_set():
                     record.status, record.reason = "failed", "the runtime stopped"
+                    return
+                age = (self.clock() - record.created).total_seconds()
+                if age > spec.max_event_age or (system and age > SYSTEM_RETRY_SECONDS):
+                    self._give_up(spec, event, record, outcome, EXPIRED,
+                                  "the event is older than maxAsyncEventAgeInSeconds")
                     return
             record.status = "running"
             started = self.clock()
             try:
                 outcome = self.invoke(spec.resource, event, record.request_id)
             except UnavailableFunction as missing:
-                record.attempts.append(_attempt(number, started, Outcome.failure("FunctionUnavailable", str(missing))))
+                record.attempts.append(_attempt(len(record.attempts) + 1, started,
+                                                Outcome.failure("FunctionUnavailable", str(missing))))
                 record.status, record.reason = "failed", str(missing)
                 return
-            record.attempts.append(_attempt(number, started, outcome))
+            record.attempts.append(_attempt(len(record.attempts) + 1, started, outcome))
             if outcome.ok:
                 record.status = "succeeded"
                 return
-        record.status, record.reason = "failed", f"all {record.max_attempts} attempts failed"
+            if _error_type(outcome) in SYSTEM_ERRORS:
+                platform += 1
+                continue
+            failures += 1
+            if failures >= record.max_attempts:
+                self._give_up(spec, event, record, outcome, EXHAUSTED, f"all {record.max_attempts} attempts failed")
+                return
+
+    def _give_up(self, spec: FunctionSpec, event: bytes, record: AsyncInvocation, outcome: Outcome,
+                 condition: str, reason: str) -> None:
+        """Mark the invocation failed and hand it to the on-failure destination when that is a local queue."""
+        record.status, record.reason = "failed", reason
+        queue = spec.on_failure_queue
+        if queue is None or self.queues is None or queue not in self.queues.names:
+            return
+        system = _error_type(outcome) in SYSTEM_ERRORS
+        body = failure_record(request_id=record.request_id, function_arn=self.function_arn(spec),
+                              condition=condition, invoke_count=len(record.attempts), payload=event,
+                              status=500 if system else 200, function_error="" if system else EXHAUSTED,
+                              response=outcome.body(), now=self.clock())
+        message = self.queues.send(queue, json.dumps(body, ensure_ascii=False), self.clock())
+        record.dead_letter = {"queue": queue, "messageId": message.id}
+
+    def function_arn(self, spec: FunctionSpec) -> str:
+        """FC 3.0's function ARN: ``acs:fc:<region>:<account>:functions/<functionName>``."""
+        return f"acs:fc:{spec.region}:{self.account_id}:functions/{spec.name}"
 
     def close(self) -> None:
         """Stop retrying, stop every instance."""
@@ -199,6 +257,10 @@ class Runtime:
 
     def cold_starts(self, name: str) -> int:
         return self._pools[self.find(name).resource].started
+
+
+def _error_type(outcome: Outcome) -> str:
+    return str((outcome.error or {}).get("errorType") or "")
 
 
 def _attempt(number: int, started: datetime, outcome: Outcome) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The local FC side assembled: runtime, timers, event bus and their HTTP front on 127.0.0.1.
+"""The local FC side assembled: runtime, timers, event bus, MNS queues and triggers, and their HTTP
+front on 127.0.0.1.
 
 ``local_overrides`` is what turns ``s.yaml``'s production settings into local ones: every SDK
 endpoint at the emulator, the SQLite store in the state directory, the elements from a local
@@ -19,8 +20,10 @@ from emulator.core.server import EmulatorHTTPServer
 from emulator.fc.bus import EventBus
 from emulator.fc.events import RoleCredentials
 from emulator.fc.gateway import Gateway
+from emulator.fc.mns import LocalQueues
 from emulator.fc.project import LOCAL_ACCOUNT_ID, load_project
 from emulator.fc.runtime import RetryPolicy, Runtime
+from emulator.fc.streams import Streams
 from emulator.fc.timer import TimerScheduler
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +56,8 @@ class StackOptions:
     clock: Callable[[], datetime] | None = None
     extra_env: Mapping[str, str] = field(default_factory=dict)
     timers: bool = True
+    streams: bool = True  # drain the MNS queues in a thread (off: call ``stack.streams.tick()``)
+    uniform: Callable[[float, float], float] | None = None  # BACKOFF_RETRY's random delay
 
 
 class LocalStack:
@@ -63,11 +68,14 @@ class LocalStack:
         opts.state_dir.mkdir(parents=True, exist_ok=True)
         project = load_project(opts.s_yaml, account_id=opts.account_id)
         overrides = {**local_overrides(emulator_endpoint, opts.state_dir, opts.elements), **opts.extra_env}
+        self.queues = LocalQueues(project.queues())
         self.runtime = Runtime(project, opts.root, overrides=overrides, credentials=opts.credentials,
-                               account_id=opts.account_id, retry=opts.retry, sleep=opts.sleep, clock=opts.clock)
+                               account_id=opts.account_id, retry=opts.retry, sleep=opts.sleep, clock=opts.clock,
+                               queues=self.queues)
         try:
             self.timers = TimerScheduler(self.runtime)
             self.bus = EventBus(self.runtime, opts.buses)
+            self.streams = Streams(self.runtime, self.queues, sleep=opts.sleep, uniform=opts.uniform)
         except Exception:
             self.runtime.close()
             raise
@@ -76,7 +84,8 @@ class LocalStack:
 
     def create_server(self) -> EmulatorHTTPServer:
         """The gateway's HTTP server, bound to the options' host and port and not yet serving."""
-        return EmulatorHTTPServer((self.options.host, self.options.port), Gateway(self.runtime, self.timers, self.bus))
+        gateway = Gateway(self.runtime, self.timers, self.bus, self.streams)
+        return EmulatorHTTPServer((self.options.host, self.options.port), gateway)
 
     def start(self) -> LocalStack:
         if self._server is None:
@@ -87,6 +96,8 @@ class LocalStack:
             self._thread.start()
             if self.options.timers:
                 self.timers.start()
+            if self.options.streams:
+                self.streams.start()
         return self
 
     @property
@@ -97,6 +108,7 @@ class LocalStack:
 
     def stop(self) -> None:
         self.timers.stop()
+        self.streams.stop()
         server, self._server = self._server, None
         if server is not None:
             server.shutdown()

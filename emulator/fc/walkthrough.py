@@ -30,7 +30,8 @@ def walkthrough(emulator: str, stack: LocalStack, *, python: str, elements: Path
              f"  functions (s.yaml on a local FC runtime): {fc}"]
     for spec in runtime.project.functions.values():
         lines.append(f"    {spec.resource:<16} {_describe(spec.resource, stack)}")
-    lines += [f"  async invocations (timers, event bus, invoke API): {fc}/_fc/invocations",
+    lines += [f"  async invocations (timers, event bus, MNS triggers, invoke API): {fc}/_fc/invocations",
+              f"  MNS queues (trigger sources, dead letters): {fc}/_mns/queues",
               f"  elements: {_short(elements, root)}   store: {runtime.overrides.get('SMS_STORE_URL', '')}", ""]
 
     def section(title: str, function: str | None, commands: list[str]) -> None:
@@ -84,6 +85,19 @@ def walkthrough(emulator: str, stack: LocalStack, *, python: str, elements: Path
                 "  -d @events/eventbridge_approval_node.json",
                 f"sleep 1; curl -s -w '\\n' {fc}/_eventbus/{bus}/deliveries",
             ])
+    stream = next((s for s in stack.streams.streams if s.spec.resource == "approval_notify"), None)
+    queue, trigger = (stream.trigger.queue, stream.trigger.name) if stream else ("sms-fc-approval", "approval-queue")
+    section(f"Publish an approval message to the MNS queue {queue} (base64, as MNS clients send it; the "
+            "trigger pushes batches of up to 10 messages or 2 s):", "approval_notify", [
+                f"{python} -m emulator.fc --endpoint {fc} mns send {queue} --base64 \\",
+                "  --file events/raw_approval_node.json",
+                f"sleep 3; curl -s -w '\\n' '{fc}/_fc/invocations?source=mns:{trigger}'",
+            ])
+    section("List the dead-letter queues (what failed after FC's retries), and redrive them once the cause is fixed:",
+            "approval_notify", [
+                f"{python} -m emulator.fc --endpoint {fc} dlq list",
+                f"{python} -m emulator.fc --endpoint {fc} dlq redrive",
+            ])
     section("Run the config check now, as its timer would (config_check):", "config_check", [
         f"curl -s -w '\\n' -X POST {fc}/_fc/timer/config_check",
     ])
@@ -116,6 +130,8 @@ def _describe(resource: str, stack: LocalStack) -> str:
                          f"now: POST {stack.endpoint}/_fc/timer/{spec.resource}")
     buses = [bus for bus, targets in stack.bus.targets.items() if spec.resource in targets]
     parts += [f"event bus {bus}: POST {stack.endpoint}/_eventbus/{bus}/events" for bus in buses]
+    parts += [f"MNS queue {t.queue} (trigger {t.name}): POST {stack.endpoint}/_mns/queues/{t.queue}/messages"
+              for t in spec.mns_triggers]
     return "; ".join(parts) or "invoke API only"
 
 

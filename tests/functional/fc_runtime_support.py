@@ -72,6 +72,48 @@ resources:
             cronExpression: "CRON_TZ=Asia/Shanghai 0 0 3 * * *"
             enable: true
             payload: '{"check": "all"}'
+  recorder:
+    component: fc3
+    extend: {name: base}
+    props:
+      functionName: fake-recorder
+      code: ./functions/recorder
+      asyncInvokeConfig:
+        maxAsyncRetryAttempts: 1
+        maxAsyncEventAgeInSeconds: 600
+        destinationConfig: {onFailure: {destination: "acs:mns:cn-hangzhou::/queues/inbox-failed/messages"}}
+      triggers:
+        - triggerName: inbox
+          triggerType: eventbridge
+          triggerConfig:
+            asyncInvocationType: true
+            eventSourceConfig:
+              eventSourceType: MNS
+              eventSourceParameters: {sourceMNSParameters: {QueueName: inbox, IsBase64Decode: true}}
+            eventSinkConfig: {deliveryOption: {mode: event-streaming, eventSchema: CloudEvents}}
+            runOptions:
+              mode: event-streaming
+              errorsTolerance: ALL
+              retryStrategy:
+                {PushRetryStrategy: EXPONENTIAL_DECAY_RETRY, MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 176}
+              deadLetterQueue: {Arn: "acs:mns:cn-hangzhou:1234567890123456:/queues/inbox-dlq"}
+              batchWindow: {CountBasedWindow: 3, TimeBasedWindow: 2}
+        - triggerName: plain
+          triggerType: eventbridge
+          triggerConfig:
+            asyncInvocationType: false
+            eventSourceConfig:
+              eventSourceType: MNS
+              eventSourceParameters: {sourceMNSParameters: {QueueName: plain, IsBase64Decode: false}}
+            runOptions:
+              deadLetterQueue: {Arn: "acs:mns:cn-hangzhou:1234567890123456:/queues/plain-dlq"}
+  glitchy:
+    component: fc3
+    extend: {name: base}
+    props:
+      functionName: fake-glitchy
+      code: ./functions/glitchy
+      asyncInvokeConfig: {maxAsyncRetryAttempts: 0}
   missing:
     component: fc3
     extend: {name: base}
@@ -170,6 +212,41 @@ FUNCTIONS = {
                 time.sleep(30)
             return {"statusCode": 200, "body": str(os.getpid())}
     """,
+    "recorder": """
+        import json
+        import os
+        import pathlib
+
+
+        def handler(event, context):
+            state = pathlib.Path(os.environ["FAKE_STATE_DIR"])
+            with open(state / "recorder.jsonl", "a", encoding="utf-8") as log:
+                log.write(event.decode("utf-8") + "\\n")
+            if (state / "recorder-broken").exists():
+                raise RuntimeError("recorder is broken")
+            data = json.loads(event)
+            return {"seen": len(data) if isinstance(data, list) else 1}
+    """,
+    "glitchy": """
+        import contextlib
+        import fcntl
+        import os
+        import pathlib
+        import stat
+
+
+        def handler(event, context):
+            counter = pathlib.Path(os.environ["FAKE_STATE_DIR"]) / "glitchy"
+            count = int(counter.read_text()) + 1 if counter.exists() else 1
+            counter.write_text(str(count))
+            if count <= 2:  # the answer pipe gets a line that is not an answer: the runtime loses the instance
+                for fd in map(int, os.listdir("/proc/self/fd")):
+                    with contextlib.suppress(OSError):
+                        if fd > 2 and stat.S_ISFIFO(os.fstat(fd).st_mode) and (
+                                fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY):
+                            os.write(fd, b"garbled\\n")
+            return count
+    """,
     "ticker": """
         import json
         import os
@@ -209,7 +286,7 @@ def fake_stack(base: Path, emulator_endpoint: str = "http://127.0.0.1:9", **opti
     settings = {
         "s_yaml": write_project(base), "root": ROOT, "elements": base / "elements", "state_dir": base / "state",
         "buses": {"flaky-bus": ["flaky"], "broken-bus": ["broken"], "missing-bus": ["missing"]},
-        "retry": RetryPolicy(base=0.5, cap=4.0), "sleep": sleeps, "timers": False,
+        "retry": RetryPolicy(base=0.5, cap=4.0), "sleep": sleeps, "timers": False, "streams": False,
         "extra_env": {"FAKE_STATE_DIR": str(base / "state")}, **options,
     }
     return LocalStack(emulator_endpoint, StackOptions(**settings)).start(), sleeps

@@ -200,3 +200,38 @@ def test_reply_walkthrough_opts_a_number_out_and_the_next_send_skips_it(dev):
     assert pushed["kind"] == "SmsUp"
     assert answer["recipients"]["suppressed"] == ["139****9000"]
     assert answer["recipients"]["phones"] == 1
+
+
+def json_values(text):
+    """Every JSON value printed one after another (pretty-printed or not)."""
+    decoder, values, index = json.JSONDecoder(), [], 0
+    while index < len(text.rstrip()):
+        while text[index].isspace():
+            index += 1
+        value, index = decoder.raw_decode(text, index)
+        values.append(value)
+    return values
+
+
+def test_mns_walkthrough_publishes_a_base64_message_that_the_queue_trigger_delivers(dev):
+    lines, run = dev
+    assert any("approval_notify" in text and "MNS queue sms-fc-approval (trigger approval-queue)" in text
+               for text in lines)
+    sent = json_values(run("Publish an approval message to the MNS queue sms-fc-approval"))[0]
+    assert len(sent["MessageId"]) == 32 and len(sent["MessageBodyMD5"]) == 32
+    functions = next(text for text in lines if text.startswith("  functions (")).rsplit(" ", 1)[1]
+    for _ in range(300):  # the batch window and the invocation: look a bounded number of times
+        invocations = json.loads(urlopen(f"{functions}/_fc/invocations?source=mns:approval-queue").read())
+        states = [i["status"] for i in invocations["invocations"]]
+        if states and states[0] in ("succeeded", "failed"):
+            break
+        time.sleep(0.1)
+    assert states[0] == "succeeded", invocations
+    pushes = json.loads(urlopen(f"{functions}/_mns/deliveries").read())["deliveries"]
+    assert any(sent["MessageId"] in push["messageIds"] and push["status"] == "pushed" for push in pushes)
+
+
+def test_dlq_walkthrough_lists_and_redrives_the_dead_letter_queue(dev):
+    _, run = dev
+    listed, redriven = json_values(run("List the dead-letter queues"))
+    assert "sms-fc-approval-dlq" in listed and "sms-fc-approval-dlq" in redriven

@@ -112,3 +112,59 @@ def test_unusable_resources_are_named(change, message):
     change(document)
     with pytest.raises(ProjectError, match=message.replace("[", r"\[").replace("]", r"\]")):
         parse_project(document, Path("/srv/app"))
+
+
+def test_the_mns_queue_trigger_of_approval_notify(project):
+    [trigger] = project.functions["approval_notify"].mns_triggers
+    assert (trigger.name, trigger.queue, trigger.base64_decode, trigger.asynchronous) == (
+        "approval-queue", "sms-fc-approval", True, True)
+    assert (trigger.batch_size, trigger.batch_seconds, trigger.streaming, trigger.schema) == (
+        10, 2, True, "CloudEvents")
+    assert (trigger.retry.strategy, trigger.retry.max_attempts, trigger.retry.max_age) == (
+        "EXPONENTIAL_DECAY_RETRY", 176, 86400)
+    assert (trigger.dead_letter_queue, trigger.tolerate_errors) == ("sms-fc-approval-dlq", True)
+    assert project.functions["approval_notify"].on_failure_queue == "sms-fc-approval-dlq"
+    assert project.queues() == ["sms-fc-approval", "sms-fc-approval-dlq"]
+
+
+EVENTBRIDGE = """
+name: demo
+resources:
+  f:
+    component: fc3
+    props:
+      functionName: demo-f
+      code: ./functions/f
+      triggers:
+        - triggerName: q
+          triggerType: eventbridge
+          triggerConfig:
+            eventSourceConfig:
+              eventSourceType: MNS
+              eventSourceParameters: {sourceMNSParameters: {QueueName: in}}
+        - triggerName: kafka
+          triggerType: eventbridge
+          triggerConfig: {eventSourceConfig: {eventSourceType: Kafka}}
+        - {triggerName: up, triggerType: oss, triggerConfig: {events: ["oss:ObjectCreated:*"]}}
+"""
+
+
+def test_an_mns_trigger_takes_eventbridge_defaults_and_other_triggers_are_named_as_not_emulated():
+    spec = parse_project(yaml.safe_load(EVENTBRIDGE), ROOT).functions["f"]
+    [trigger] = spec.mns_triggers
+    assert (trigger.base64_decode, trigger.asynchronous, trigger.batch_size, trigger.streaming) == (
+        True, False, 1, False)
+    assert (trigger.retry.strategy, trigger.retry.max_attempts, trigger.dead_letter_queue) == ("BACKOFF_RETRY", 3, None)
+    assert spec.unsupported_triggers == ("kafka (eventbridge Kafka)", "up (oss)")
+
+
+@pytest.mark.parametrize(("arn", "queue"), [
+    ("acs:mns:cn-hangzhou:1234:/queues/sms-fc-approval-dlq/messages", "sms-fc-approval-dlq"),
+    ("acs:mns:cn-hangzhou:1234:/queues/dlq", "dlq"),
+    ("acs:fc:cn-hangzhou:1234:functions/other", None),
+    ("acs:mns:cn-hangzhou:1234:/topics/t/messages", None),
+])
+def test_mns_queue_names_from_arns(arn, queue):
+    from emulator.fc.project import mns_queue
+
+    assert mns_queue(arn) == queue
