@@ -6,6 +6,8 @@ import base64
 import hashlib
 import os
 import re
+import time
+from email.utils import parsedate_to_datetime
 from urllib.parse import unquote
 
 import pytest
@@ -253,3 +255,20 @@ def test_the_payload_hash_may_be_the_real_sha256_but_must_match(call):
     assert call(method="PUT", key="p.txt", body=body, headers={"x-oss-content-sha256": digest}).v4().status == 200
     wrong = call(method="PUT", key="p.txt", body=body, headers={"x-oss-content-sha256": "0" * 64}).v4()
     assert (wrong.status, wrong.code) == (400, "InvalidArgument")
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_listing_last_modified_is_whole_seconds_as_oss_writes_it(call, emulator, version):
+    """OSS answers ``…:27.000Z``; oss2 parses exactly that shape (oss2/utils.py iso8601_to_unixtime)."""
+    emulator.clock.set(int(emulator.clock.now()) + 0.46)
+    emulator.oss_put("stamps", "k", "x")
+    with emulator.state.lock:
+        modified = emulator.state.oss.get("stamps", "k").last_modified
+    assert modified % 1 > 0.4  # the fraction the listing must drop
+    query = [("list-type", "2")] if version == "2" else []
+    [entry] = call(bucket="stamps", key=None, query=query).v4().xml.iter("Contents")
+    expected = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(int(modified)))
+    assert entry.findtext("LastModified") == expected
+    header = call(bucket="stamps", key="k").v4().headers["last-modified"]
+    assert parsedate_to_datetime(header).timestamp() == int(modified)
+
