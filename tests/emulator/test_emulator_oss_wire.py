@@ -272,3 +272,22 @@ def test_listing_last_modified_is_whole_seconds_as_oss_writes_it(call, emulator,
     header = call(bucket="stamps", key="k").v4().headers["last-modified"]
     assert parsedate_to_datetime(header).timestamp() == int(modified)
 
+
+@pytest.mark.parametrize("style", STYLES)
+def test_get_object_meta_answers_the_basic_headers_without_a_body(call, emulator, style):
+    reply = signed(call(method="HEAD", query=[("objectMeta", "")]), style)
+    data = emulator.oss_get(BUCKET, E_JSON)
+    assert (reply.status, reply.raw) == (200, b"")
+    assert reply.headers["etag"] == f'"{hashlib.md5(data).hexdigest().upper()}"'
+    assert reply.headers["content-length"] == str(len(data))
+    assert reply.headers["last-modified"] == call().v4().headers["last-modified"]
+    assert re.fullmatch(r"[0-9A-F]{24}", reply.headers["x-oss-request-id"])
+    assert emulator.stats()["oss"]["GetObjectMeta"] == 1
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_get_object_meta_of_a_missing_key_is_404_no_such_key(call, style):
+    reply = signed(call(method="HEAD", key="elements/none.json", query=[("objectMeta", "")]), style)
+    assert (reply.status, reply.raw) == (404, b"")
+    assert b"<Code>NoSuchKey</Code>" in base64.b64decode(reply.headers["x-oss-err"])
+
