@@ -1,5 +1,6 @@
-"""What two suites need from the machine: a Redis for the Redis tests (``redis`` marker), headless
-Chromium for the browser tests (``browser`` marker). tests/conftest.py's hooks use this.
+"""What suites need from the machine: a Redis for the Redis tests (``redis`` marker), headless
+Chromium for the browser tests (``browser`` marker), the pinned Python clients in their own folder
+for the Python conformance tests (tests/conformance/). tests/conftest.py's hooks use this.
 
 Without one, its tests skip on a developer's machine and fail in CI (``CI=true``), and the run says
 so in one line before the tests (which suites will not run, and the command that makes them run)
@@ -8,23 +9,31 @@ The skips fold into one ``-ra`` line per suite.
 
 Overrides, also how tests/functional/test_prerequisites.py simulates a bare machine:
 ``SMS_TEST_REDIS_URL`` (a Redis whose database may be flushed, instead of starting one),
-``SMS_TEST_REDIS_SERVER`` (the redis-server binary) and ``SMS_TEST_CHROMIUM`` (the Chromium binary).
+``SMS_TEST_REDIS_SERVER`` (the redis-server binary), ``SMS_TEST_CHROMIUM`` (the Chromium binary) and
+``SMS_TEST_PYTHON_CLIENTS`` (the Python clients' folder instead of ``.conformance/python``).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from redis_support import redis_server_binary, wait_for_ping
 
 REDIS = "Redis tests"
 BROWSER = "browser tests"
+PYTHON_CLIENTS = "Python conformance tests"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON_CLIENTS_REQUIREMENTS = ROOT / "tests" / "conformance" / "requirements-python.txt"
+DEFAULT_PYTHON_CLIENTS = ROOT / ".conformance" / "python"
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,36 @@ def browser_missing() -> Missing | None:
     return Missing(BROWSER, f"no Chromium at {executable}{named}", packages=("chromium",))
 
 
+def python_clients_folder() -> Path:
+    return Path(os.environ.get("SMS_TEST_PYTHON_CLIENTS") or DEFAULT_PYTHON_CLIENTS)
+
+
+def distribution_name(name: str) -> str:
+    """PEP 503's normalised name: ``Typing_Extensions`` and ``typing-extensions`` are one package."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned_python_clients() -> dict[str, str]:
+    """``name==version`` lines of tests/conformance/requirements-python.txt."""
+    lines = PYTHON_CLIENTS_REQUIREMENTS.read_text(encoding="utf-8").splitlines()
+    pins = (line.split("#", 1)[0].strip().partition("==") for line in lines)
+    return {distribution_name(name): version for name, _, version in pins if version}
+
+
+def python_clients_missing() -> Missing | None:
+    folder = python_clients_folder()
+    installed = {distribution_name(found.metadata["Name"]): found.version
+                 for found in importlib.metadata.distributions(path=[str(folder)])}
+    wrong = [f"{name}=={version}" for name, version in pinned_python_clients().items()
+             if installed.get(name) != version]
+    if not wrong:
+        return None
+    more = f" and {len(wrong) - 1} more" if len(wrong) > 1 else ""
+    step = ("make python-clients" if folder == DEFAULT_PYTHON_CLIENTS else
+            f"pip install --target {folder} -r {PYTHON_CLIENTS_REQUIREMENTS.relative_to(ROOT)}")
+    return Missing(PYTHON_CLIENTS, f"{wrong[0]}{more} not installed in {folder}", step=step)
+
+
 def stop_for(missing: Missing, *, ci: bool) -> None:
     """A test that cannot run here: a skip on a developer's machine, a failure in CI."""
     if ci:
@@ -101,7 +140,7 @@ class Prerequisites:
 
     @classmethod
     def probe(cls) -> Prerequisites:
-        found = [m for m in (redis_missing(), browser_missing()) if m is not None]
+        found = [m for m in (redis_missing(), browser_missing(), python_clients_missing()) if m is not None]
         return cls({m.suite: m for m in found}, in_ci())
 
     def _suites(self, *, counted: bool) -> str:

@@ -5,7 +5,10 @@ Signature=hex``), as ``alibabacloud_oss_v2.signer.v4`` signs (docs/aliyun-wire.m
 
 - canonical URI: ``/bucket/key`` (decoded key) percent-encoded with ``/`` kept; ``/bucket/`` for a
   bucket request, ``/`` without a bucket — whatever the address style;
-- canonical query: the raw ``k=v`` pairs as sent, sorted, ``k`` alone when the value is empty;
+- canonical query: every parameter decoded (``+`` is a space), then name and value percent-encoded
+  again keeping only ``A-Za-z0-9-_.~`` (so a client may send ``+``, ``%20``, raw ``!'()*`` or
+  ``%21``…: the same parameters sign the same), sorted, ``k`` alone when the value is empty, as
+  oss2's ``ProviderAuthV4.__get_canonical_query`` builds it;
 - canonical headers: every ``x-oss-*``, ``content-type``, ``content-md5`` and additional header,
   lower-cased, sorted, ``k:v\\n``; then the additional header names; then ``x-oss-content-sha256``
   (``UNSIGNED-PAYLOAD``, or the body's SHA-256, which is then checked);
@@ -13,8 +16,8 @@ Signature=hex``), as ``alibabacloud_oss_v2.signer.v4`` signs (docs/aliyun-wire.m
   ``aliyun_v4_request``. Any region is accepted (the scope's region signs the request).
 
 V1 (``OSS AK:base64 HMAC-SHA1``): ``METHOD\\nContent-MD5\\nContent-Type\\nDate\\n`` + sorted
-``x-oss-*:v\\n`` + ``/bucket/key`` + ``?sub&res`` for the sub-resources the SDKs sign. The date line
-is ``x-oss-date`` when present, else ``Date``.
+``x-oss-*:v\\n`` + ``/bucket/key`` + ``?sub&res`` for the sub-resources the SDKs sign, decoded
+(``+`` a space) and not encoded again. The date line is ``x-oss-date`` when present, else ``Date``.
 
 Both: ``x-oss-date`` / ``Date`` within 15 minutes of *real* time (``RequestTimeTooSkewed``), and a
 key seeded with a security token demands exactly that token in ``x-oss-security-token`` (V1 via
@@ -32,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from emulator.core.credentials import AccessKey, KeyStore
 from emulator.core.exchange import Request
@@ -73,8 +76,14 @@ class Resource:
 
 
 def raw_pairs(raw_query: str) -> list[tuple[str, str]]:
-    """The query's ``(name, value)`` pairs still percent-encoded, as V4 signs them."""
+    """The query's ``(name, value)`` pairs still percent-encoded."""
     return [(name, value) for name, _, value in (part.partition("=") for part in raw_query.split("&") if part)]
+
+
+def v4_canonical_query(pairs: list[tuple[str, str]]) -> str:
+    """Decoded ``pairs`` → the V4 canonical query (``quote(safe="")`` keeps exactly ``A-Za-z0-9-_.~``)."""
+    encoded = sorted((quote(name, safe=""), quote(value, safe="")) for name, value in pairs)
+    return "&".join(f"{name}={value}" if value else name for name, value in encoded)
 
 
 def sha256_hex(data: bytes) -> str:
@@ -82,7 +91,7 @@ def sha256_hex(data: bytes) -> str:
 
 
 def v4_canonical_request(request: Request, resource: Resource, additional: list[str], payload: str) -> str:
-    query = "&".join(f"{k}={v}" if v else k for k, v in sorted(raw_pairs(request.raw_query)))
+    query = v4_canonical_query(request.query)
     signed = sorted(n for n in request.headers.names()
                     if n.startswith("x-oss-") or n in ("content-type", "content-md5") or n in additional)
     headers = "".join(f"{n}:{','.join(v.strip() for v in request.headers.get_all(n))}\n" for n in signed)
@@ -100,7 +109,7 @@ def v4_signature(secret: str, day: str, region: str, string_to_sign: str) -> str
 def v1_string_to_sign(request: Request, resource: Resource, date: str) -> str:
     oss_headers = sorted(n for n in request.headers.names() if n.startswith("x-oss-"))
     headers = "".join(f"{n}:{','.join(v.strip() for v in request.headers.get_all(n))}\n" for n in oss_headers)
-    pairs = sorted((unquote(k), unquote(v)) for k, v in raw_pairs(request.raw_query) if unquote(k) in V1_SUBRESOURCES)
+    pairs = sorted((k, v) for k, v in request.query if k in V1_SUBRESOURCES)
     sub = "&".join(f"{k}={v}" if v else k for k, v in pairs)
     md5, content_type = request.headers.get("content-md5", ""), request.headers.get("content-type", "")
     return f"{request.method}\n{md5}\n{content_type}\n{date}\n{headers}{resource.path()}{'?' + sub if sub else ''}"

@@ -1,9 +1,10 @@
 """XML documents and dates as OSS writes them: ``ListBucketResult`` for ListObjects (V1 and V2).
 
 With ``encoding-type=url`` every key, prefix, delimiter, marker and token in the answer is
-percent-encoded (the SDK decodes them). ``LastModified`` is ISO 8601 with milliseconds, ``ETag``
-is the quoted upper-case MD5, ``StorageClass`` is ``Standard``. ``Owner`` appears in V1 always and
-in V2 with ``fetch-owner=true``.
+percent-encoded (the SDK decodes them). ``LastModified`` is ISO 8601 in whole seconds with a
+``.000Z`` tail, as OSS writes it (oss2 parses exactly that shape); ``ETag`` is the quoted
+upper-case MD5, ``StorageClass`` is ``Standard``. ``Owner`` appears in V1 always and in V2 with
+``fetch-owner=true``.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def http_date(epoch: float) -> str:
     return formatdate(epoch, usegmt=True)
 
 
-def iso_millis(epoch: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch * 1000) % 1000:03d}Z"
+def iso_seconds(epoch: float) -> str:
+    """``2024-01-02T03:04:05.000Z``: OSS keeps whole seconds (as ``Last-Modified`` does) in a millisecond field."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(int(epoch)))
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def owner() -> list[Element]:
 
 def contents(stored: OssObject, query: ListQuery) -> Element:
     fields: list[Element] = [
-        ("Key", query.encode(stored.key)), ("LastModified", iso_millis(stored.last_modified)),
+        ("Key", query.encode(stored.key)), ("LastModified", iso_seconds(stored.last_modified)),
         ("ETag", stored.quoted_etag), ("Type", "Normal"), ("Size", str(len(stored.data))),
         ("StorageClass", "Standard"),
     ]

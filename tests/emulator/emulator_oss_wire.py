@@ -13,11 +13,26 @@ import http.client
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import formatdate
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 from xml.etree import ElementTree
 
 BUCKET = "sms-fc-elements"
 E_JSON = "elements/SMS/Default/e.json"
+V1_SUBRESOURCES = ("acl", "uploadId", "continuation-token", "objectMeta", "response-content-disposition")
+
+
+def rfc3986(text: str) -> str:
+    """Every byte but ``A-Za-z0-9-_.~`` as ``%XX``: how V4 encodes query names and values for signing."""
+    return quote(text, safe="")
+
+
+# How clients put a query on the wire: alibabacloud-oss-v2 as V4 signs it; oss2 through requests (a space
+# as ``+``); ali-oss with encodeURIComponent (``!'()*`` left as they are).
+QUERY_ENCODERS = {
+    "rfc3986": rfc3986,
+    "form": lambda text: quote_plus(text, safe=""),
+    "raw": lambda text: quote(text, safe="!'()*"),
+}
 
 
 @dataclass
@@ -55,12 +70,14 @@ class OssCall:
     region: str = "cn-hangzhou"
     skew: float = 0
     virtual_host: str | None = None
+    query_style: str = "rfc3986"  # how the query is sent: see QUERY_ENCODERS (the signature never changes)
 
     def moment(self) -> datetime:
         return datetime.now(timezone.utc) + timedelta(seconds=self.skew)
 
     def raw_query(self, pairs: list[tuple[str, str]]) -> str:
-        return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" if v else quote(k, safe="") for k, v in pairs)
+        encode = QUERY_ENCODERS[self.query_style]
+        return "&".join(f"{encode(k)}={encode(v)}" if v else encode(k) for k, v in pairs)
 
     def target(self, key: str | None, pairs: list[tuple[str, str]]) -> str:
         if self.virtual_host:
@@ -78,7 +95,7 @@ class OssCall:
         if self.token:
             headers["x-oss-security-token"] = self.token
         uri = quote("/" + (f"{self.bucket}/" if self.bucket else "") + (self.key or ""), safe="/")
-        pairs = sorted(part.partition("=")[::2] for part in self.raw_query(self.query).split("&") if part)
+        pairs = sorted((rfc3986(k), rfc3986(v)) for k, v in self.query)  # V4 step 2: the decoded values, re-encoded
         query = "&".join(f"{k}={v}" if v else k for k, v in pairs)
         signed = sorted((k.lower(), v) for k, v in headers.items()
                         if k.lower().startswith("x-oss-") or k.lower() in ("content-type", "content-md5"))
@@ -103,7 +120,7 @@ class OssCall:
         lower = {k.lower(): v for k, v in headers.items()}
         oss_headers = "".join(f"{k}:{v}\n" for k, v in sorted(lower.items()) if k.startswith("x-oss-"))
         resource = "/" + (f"{self.bucket}/" if self.bucket else "") + (self.key or "")
-        subresources = sorted((k, v) for k, v in self.query if k in ("acl", "uploadId", "continuation-token"))
+        subresources = sorted((k, v) for k, v in self.query if k in V1_SUBRESOURCES)
         if subresources:
             resource += "?" + "&".join(f"{k}={v}" if v else k for k, v in subresources)
         string_to_sign = (f"{self.method}\n{lower.get('content-md5', '')}\n{lower.get('content-type', '')}\n"

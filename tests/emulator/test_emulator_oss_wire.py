@@ -6,6 +6,8 @@ import base64
 import hashlib
 import os
 import re
+import time
+from email.utils import parsedate_to_datetime
 from urllib.parse import unquote
 
 import pytest
@@ -253,3 +255,71 @@ def test_the_payload_hash_may_be_the_real_sha256_but_must_match(call):
     assert call(method="PUT", key="p.txt", body=body, headers={"x-oss-content-sha256": digest}).v4().status == 200
     wrong = call(method="PUT", key="p.txt", body=body, headers={"x-oss-content-sha256": "0" * 64}).v4()
     assert (wrong.status, wrong.code) == (400, "InvalidArgument")
+
+
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_listing_last_modified_is_whole_seconds_as_oss_writes_it(call, emulator, version):
+    """OSS answers ``…:27.000Z``; oss2 parses exactly that shape (oss2/utils.py iso8601_to_unixtime)."""
+    emulator.clock.set(int(emulator.clock.now()) + 0.46)
+    emulator.oss_put("stamps", "k", "x")
+    with emulator.state.lock:
+        modified = emulator.state.oss.get("stamps", "k").last_modified
+    assert modified % 1 > 0.4  # the fraction the listing must drop
+    query = [("list-type", "2")] if version == "2" else []
+    [entry] = call(bucket="stamps", key=None, query=query).v4().xml.iter("Contents")
+    expected = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(int(modified)))
+    assert entry.findtext("LastModified") == expected
+    header = call(bucket="stamps", key="k").v4().headers["last-modified"]
+    assert parsedate_to_datetime(header).timestamp() == int(modified)
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_get_object_meta_answers_the_basic_headers_without_a_body(call, emulator, style):
+    reply = signed(call(method="HEAD", query=[("objectMeta", "")]), style)
+    data = emulator.oss_get(BUCKET, E_JSON)
+    assert (reply.status, reply.raw) == (200, b"")
+    assert reply.headers["etag"] == f'"{hashlib.md5(data).hexdigest().upper()}"'
+    assert reply.headers["content-length"] == str(len(data))
+    assert reply.headers["last-modified"] == call().v4().headers["last-modified"]
+    assert re.fullmatch(r"[0-9A-F]{24}", reply.headers["x-oss-request-id"])
+    assert emulator.stats()["oss"]["GetObjectMeta"] == 1
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_get_object_meta_of_a_missing_key_is_404_no_such_key(call, style):
+    reply = signed(call(method="HEAD", key="elements/none.json", query=[("objectMeta", "")]), style)
+    assert (reply.status, reply.raw) == (404, b"")
+    assert b"<Code>NoSuchKey</Code>" in base64.b64decode(reply.headers["x-oss-err"])
+
+
+SPECIAL = "a b+!'()*中文/~"
+
+
+@pytest.mark.parametrize("query_style", ["rfc3986", "form", "raw"])
+@pytest.mark.parametrize("version", ["1", "2"])
+def test_v4_signs_the_decoded_query_however_the_client_encoded_it(call, emulator, query_style, version):
+    """Canonical query = each decoded name and value, RFC 3986-encoded (oss2 ProviderAuthV4.__get_canonical_query)."""
+    emulator.seed({"oss": {"chars": {f"{SPECIAL}1": "x", f"{SPECIAL}2": "y", "other": "z"}}})
+    marker = ("start-after" if version == "2" else "marker", f"{SPECIAL}1")
+    query = [("list-type", "2")] if version == "2" else []
+    reply = call(bucket="chars", key=None, query_style=query_style,
+                 query=[*query, ("prefix", SPECIAL), marker, ("max-keys", "5")]).v4()
+    assert reply.status == 200, reply.raw
+    assert [e.findtext("Key") for e in reply.xml.iter("Contents")] == [f"{SPECIAL}2"]
+    assert reply.xml.findtext("Prefix") == SPECIAL
+
+
+@pytest.mark.parametrize("query_style", ["rfc3986", "form", "raw"])
+def test_v1_signs_decoded_sub_resources_however_the_client_encoded_them(call, query_style):
+    disposition = "attachment; filename=\"a b+!'()*~.txt\""  # an HTTP header: ASCII only
+    reply = call(query_style=query_style, query=[("response-content-disposition", disposition)]).v1()
+    assert reply.status == 200, reply.raw
+    assert reply.headers["content-disposition"] == disposition
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_keys_with_special_characters_round_trip(call, emulator, style):
+    key = f"dir/{SPECIAL}.txt"
+    assert signed(call(method="PUT", key=key, body=b"special"), style).status == 200
+    assert emulator.oss_get(BUCKET, key) == b"special"
+    assert signed(call(key=key), style).raw == b"special"

@@ -1,7 +1,9 @@
-"""A machine without redis-server or Chromium: the run says so in one line before the tests and one
-just above pytest's final summary line, with the command that fixes it; locally their tests skip
-(one ``-ra`` line per suite), with ``CI=true`` they fail. Absence is simulated with
-``SMS_TEST_REDIS_SERVER`` and ``SMS_TEST_CHROMIUM`` naming files that do not exist."""
+"""A machine without redis-server, Chromium or the conformance suite's Python clients: the run says so
+in one line before the tests and one just above pytest's final summary line, with the command that
+fixes it; locally their tests skip (one ``-ra`` line per suite), with ``CI=true`` they fail. Absence
+is simulated with ``SMS_TEST_REDIS_SERVER`` and ``SMS_TEST_CHROMIUM`` naming files that do not exist
+and ``SMS_TEST_PYTHON_CLIENTS`` naming an empty folder; presence of the clients with a folder of
+their metadata alone (``installed_clients``)."""
 
 import os
 import re
@@ -10,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from prerequisites import BROWSER, REDIS, Missing, Prerequisites, fix, stop_for
+from prerequisites import BROWSER, PYTHON_CLIENTS, REDIS, Missing, Prerequisites, fix, pinned_python_clients, stop_for
 from redis_support import redis_server_binary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,15 +20,26 @@ REDIS_TEST = "tests/contract/test_redis_store.py::test_keys_carry_the_prefix_and
 BROWSER_TEST = ("tests/browser/test_outbox_page.py::"
                 "test_lists_messages_newest_first_with_numbers_masked_and_text_escaped")
 PLAIN_TESTS = "tests/unit/test_backoff.py"
+PYTHON_CLIENTS_TEST = "tests/conformance/test_python_oss2.py::test_missing_keys_and_buckets"
 SUMMARY = re.compile(r"^=+ (\d+ passed, )?.* in [\d.]+s( \([\d:]+\))? =+$")
 
 
-def run_pytest(tmp_path, *tests, ci=False, redis_server=None, chromium=None):
+def installed_clients(folder: Path) -> Path:
+    """A folder that looks as if the pinned Python clients were installed in it: their metadata only."""
+    for name, version in pinned_python_clients().items():
+        info = folder / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    return folder
+
+
+def run_pytest(tmp_path, *tests, ci=False, redis_server=None, chromium=None, python_clients=None):
     """pytest on ``tests`` in a fresh process, as ``make test`` runs it; the lines it printed."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("CI", "SMS_TEST_REDIS_URL", "PYTEST_ADDOPTS", "FORCE_COLOR", "PY_COLORS")}
     env["SMS_TEST_REDIS_SERVER"] = redis_server or str(tmp_path / "no-redis-server")
     env["SMS_TEST_CHROMIUM"] = chromium or str(tmp_path / "no-chromium")
+    env["SMS_TEST_PYTHON_CLIENTS"] = str(python_clients or installed_clients(tmp_path / "python-clients"))
     if ci:
         env["CI"] = "true"
     result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--color=no", *tests],
@@ -60,6 +73,30 @@ def test_with_ci_true_a_missing_redis_server_is_a_failure(tmp_path):
            "to run them: apt-get install -y redis-server" in lines
     assert lines[-2] == f"FAILED (CI=true): 1 of the Redis tests ({why}); to run them: apt-get install -y redis-server"
     assert SUMMARY.match(lines[-1]) and " 1 error in " in lines[-1], lines[-1]
+
+
+def test_without_the_python_clients_their_tests_skip_and_make_installs_them(tmp_path):
+    empty = tmp_path / "no-clients"
+    code, lines = run_pytest(tmp_path, PYTHON_CLIENTS_TEST, PLAIN_TESTS, redis_server=sys.executable,
+                             chromium=sys.executable, python_clients=empty)
+
+    assert code == 0, "\n".join(lines)
+    why = f"oss2==2.19.1 and {len(pinned_python_clients()) - 1} more not installed in {empty}"
+    step = f"pip install --target {empty} -r tests/conformance/requirements-python.txt"
+    assert f"WILL NOT RUN (skipped): the Python conformance tests ({why}); to run them: {step}" in lines
+    assert lines[-2] == f"NOT RUN (skipped): 2 of the Python conformance tests ({why}); to run them: {step}"
+    assert SUMMARY.match(lines[-1]) and " 2 skipped in " in lines[-1], lines[-1]  # V1 and V4
+
+
+def test_the_default_python_clients_folder_is_installed_by_make(monkeypatch, tmp_path):
+    import prerequisites
+
+    monkeypatch.delenv("SMS_TEST_PYTHON_CLIENTS", raising=False)
+    monkeypatch.setattr(prerequisites, "DEFAULT_PYTHON_CLIENTS", tmp_path / "absent")
+    missing = prerequisites.python_clients_missing()
+    assert missing is not None and (missing.suite, missing.step) == (PYTHON_CLIENTS, "make python-clients")
+    monkeypatch.setattr(prerequisites, "DEFAULT_PYTHON_CLIENTS", installed_clients(tmp_path / "installed"))
+    assert prerequisites.python_clients_missing() is None
 
 
 def test_nothing_missing_prints_nothing(tmp_path):
@@ -106,11 +143,12 @@ def test_the_probe_reads_the_overrides(monkeypatch, tmp_path):
     assert redis_server_binary() == sys.executable
 
 
-def test_on_a_bare_machine_the_lines_read_as_the_readme_shows(monkeypatch):
+def test_on_a_bare_machine_the_lines_read_as_the_readme_shows(monkeypatch, tmp_path):
     import prerequisites
 
     for name in ("SMS_TEST_REDIS_URL", "SMS_TEST_REDIS_SERVER", "SMS_TEST_CHROMIUM", "CI"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SMS_TEST_PYTHON_CLIENTS", str(installed_clients(tmp_path)))  # `make test` installed them
     monkeypatch.setattr(prerequisites, "redis_server_binary", lambda: None)
     monkeypatch.setattr(prerequisites.os, "access", lambda path, mode: False)
 
