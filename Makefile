@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8800
 FC_PORT ?= 8801
 
-.PHONY: dev test soak lint typecheck bench install clean build lock check
+.PHONY: dev test soak lint typecheck bench install node-clients clean build lock check
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,13 +16,29 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+## The official Node clients tests/conformance drives, at the versions its package-lock.json pins,
+## installed into .conformance/node (npm ci: the npm registry only, no install scripts). Without
+## npm this says so and the Node conformance tests are announced as not run.
+NODE_CLIENTS := .conformance/node
+NODE_LOCK := tests/conformance/node/package-lock.json
+
+$(NODE_CLIENTS)/installed.json: tests/conformance/node/package.json $(NODE_LOCK)
+	rm -rf $(NODE_CLIENTS) && mkdir -p $(NODE_CLIENTS)
+	cp tests/conformance/node/package.json $(NODE_LOCK) $(NODE_CLIENTS)/
+	npm ci --prefix $(NODE_CLIENTS) --ignore-scripts --no-audit --no-fund --loglevel=error
+	cp $(NODE_LOCK) $@
+
+node-clients:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) -s --no-print-directory $(NODE_CLIENTS)/installed.json; \
+	else echo "no npm: the Node conformance tests will not run (apt-get install -y nodejs npm)"; fi
+
 ## The local stack: the emulator seeded from examples/, s.yaml's functions on a local FC runtime
 ## (HTTP triggers, timers, an event bus), and a walkthrough to paste into another terminal.
 dev: install
 	$(PY) -m emulator.dev --host $(HOST) --port $(PORT) --fc-port $(FC_PORT)
 
 ## Install what is missing, then lint, type-check and run the whole suite.
-test: install
+test: install node-clients
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
@@ -56,4 +72,4 @@ check: install
 	$(PY) -m shared.checks.config_check
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .conformance .pytest_cache .mypy_cache .ruff_cache
