@@ -81,8 +81,9 @@ def test_without_node_the_node_client_tests_are_announced_and_fail_in_ci(tmp_pat
 
     assert code == 0, "\n".join(lines)
     why = f"no node at SMS_TEST_NODE={no_node}"
-    assert f"WILL NOT RUN (skipped): the Node client tests ({why}); to run them: apt-get install -y nodejs npm" in lines
-    assert lines[-2] == f"NOT RUN (skipped): 1 of the Node client tests ({why}); to run them: apt-get install -y nodejs npm"
+    install = "to run them: apt-get install -y nodejs npm"
+    assert f"WILL NOT RUN (skipped): the Node client tests ({why}); {install}" in lines
+    assert lines[-2] == f"NOT RUN (skipped): 1 of the Node client tests ({why}); {install}"
 
     code, lines = run_pytest(tmp_path, NODE_TEST, PLAIN_TESTS, ci=True, redis_server=sys.executable,
                              chromium=sys.executable, node=no_node)

@@ -6,13 +6,22 @@ const { RuntimeOptions } = require('@alicloud/tea-util');
 const { main } = require('./harness');
 
 const runtime = () => new RuntimeOptions({ autoretry: false, maxAttempts: 1 });
-const call = (method, Request) => async (client, args) => (await client[method](new Request(args), runtime())).toMap();
+// rpc-client surfaces Aliyun's Code as `${Code}Error` and the HTTP status only in its message ("code: 404").
+const call = (method, Request) => async (client, args) => {
+  try {
+    return (await client[method](new Request(args), runtime())).toMap();
+  } catch (error) {
+    const status = /code: (\d+),/.exec(error.message);
+    error.status = status ? Number(status[1]) : null;
+    throw error;
+  }
+};
 
 main(
   (config) => new Kms.default(new Config({
     accessKeyId: config.accessKeyId,
     accessKeySecret: config.accessKeySecret,
-    endpoint: config.endpoint,
+    endpoint: config.netloc,
     protocol: 'http',
     regionId: 'cn-hangzhou',
   })),
