@@ -9,7 +9,7 @@ FC_PORT ?= 8801
 PYTHON_CLIENTS := .conformance/python
 PYTHON_CLIENTS_PINS := tests/conformance/requirements-python.txt
 
-.PHONY: dev test soak lint typecheck bench install clean build lock check python-clients
+.PHONY: dev test soak lint typecheck bench install python-clients node-clients clean build lock check
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,29 @@ $(PYTHON_CLIENTS)/.installed: $(PYTHON_CLIENTS_PINS) $(VENV)/.installed
 
 python-clients: $(PYTHON_CLIENTS)/.installed
 
+## The official Node clients tests/conformance drives, at the versions its package-lock.json pins,
+## installed into .conformance/node (npm ci: the npm registry only, no install scripts). Without
+## npm this says so and the Node conformance tests are announced as not run.
+NODE_CLIENTS := .conformance/node
+NODE_LOCK := tests/conformance/node/package-lock.json
+
+$(NODE_CLIENTS)/installed.json: tests/conformance/node/package.json $(NODE_LOCK)
+	rm -rf $(NODE_CLIENTS) && mkdir -p $(NODE_CLIENTS)
+	cp tests/conformance/node/package.json $(NODE_LOCK) $(NODE_CLIENTS)/
+	if npm ci --prefix $(NODE_CLIENTS) --ignore-scripts --no-audit --no-fund --loglevel=error; then cp $(NODE_LOCK) $@; \
+	else echo "Could not install the Node conformance clients; their tests will not run."; fi
+
+node-clients:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) -s --no-print-directory $(NODE_CLIENTS)/installed.json; \
+	else echo "no npm: the Node conformance tests will not run (apt-get install -y nodejs npm)"; fi
+
 ## The local stack: the emulator seeded from examples/, s.yaml's functions on a local FC runtime
 ## (HTTP triggers, timers, an event bus), and a walkthrough to paste into another terminal.
 dev: install
 	$(PY) -m emulator.dev --host $(HOST) --port $(PORT) --fc-port $(FC_PORT)
 
 ## Install what is missing, then lint, type-check and run the whole suite.
-test: install python-clients
+test: install python-clients node-clients
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports

@@ -1,6 +1,9 @@
 """What suites need from the machine: a Redis for the Redis tests (``redis`` marker), headless
 Chromium for the browser tests (``browser`` marker), the pinned Python clients in their own folder
-for the Python conformance tests (tests/conformance/). tests/conftest.py's hooks use this.
+for the Python conformance tests, Node and the pinned Node clients (installed by ``make
+node-clients``, which ``make test`` runs) for tests/conformance/node. tests/conftest.py's hooks
+use this.
+
 
 Without one, its tests skip on a developer's machine and fail in CI (``CI=true``), and the run says
 so in one line before the tests (which suites will not run, and the command that makes them run)
@@ -9,8 +12,10 @@ The skips fold into one ``-ra`` line per suite.
 
 Overrides, also how tests/functional/test_prerequisites.py simulates a bare machine:
 ``SMS_TEST_REDIS_URL`` (a Redis whose database may be flushed, instead of starting one),
-``SMS_TEST_REDIS_SERVER`` (the redis-server binary), ``SMS_TEST_CHROMIUM`` (the Chromium binary) and
-``SMS_TEST_PYTHON_CLIENTS`` (the Python clients' folder instead of ``.conformance/python``).
+``SMS_TEST_REDIS_SERVER`` (the redis-server binary), ``SMS_TEST_CHROMIUM`` (the Chromium binary),
+``SMS_TEST_PYTHON_CLIENTS`` (the Python clients' folder instead of ``.conformance/python``),
+``SMS_TEST_NODE`` (the node binary) and ``SMS_TEST_NODE_CLIENTS`` (the folder ``make node-clients``
+installs into, instead of .conformance/node).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import importlib.metadata
 import importlib.util
 import os
 import re
+import shutil
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,6 +40,9 @@ DEFAULT_CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON_CLIENTS_REQUIREMENTS = ROOT / "tests" / "conformance" / "requirements-python.txt"
 DEFAULT_PYTHON_CLIENTS = ROOT / ".conformance" / "python"
+NODE = "Node client tests"
+NODE_LOCK = ROOT / "tests" / "conformance" / "node" / "package-lock.json"  # the pinned clients
+DEFAULT_NODE_CLIENTS = ROOT / ".conformance" / "node"  # where `make node-clients` installs them
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,38 @@ def python_clients_missing() -> Missing | None:
     return Missing(PYTHON_CLIENTS, f"{wrong[0]}{more} not installed in {folder}", step=step)
 
 
+def node_executable() -> str | None:
+    named = os.environ.get("SMS_TEST_NODE")
+    if named:
+        return named if os.access(named, os.X_OK) else None
+    return shutil.which("node")
+
+
+def node_clients() -> Path:
+    named = os.environ.get("SMS_TEST_NODE_CLIENTS")
+    return Path(named) if named else DEFAULT_NODE_CLIENTS
+
+
+def node_clients_installed() -> bool:
+    """``make node-clients`` installed exactly the committed lockfile's clients: it copies the lockfile
+    to ``installed.json`` once ``npm ci`` succeeded."""
+    try:
+        return (node_clients() / "installed.json").read_bytes() == NODE_LOCK.read_bytes()
+    except OSError:
+        return False
+
+
+def node_missing() -> Missing | None:
+    if node_executable() is None:
+        named = os.environ.get("SMS_TEST_NODE")
+        detail = f"no node at SMS_TEST_NODE={named}" if named else "no node on PATH"
+        return Missing(NODE, detail, packages=("nodejs", "npm"))
+    if not node_clients_installed():
+        where = os.environ.get("SMS_TEST_NODE_CLIENTS") or ".conformance/node"
+        return Missing(NODE, f"the pinned Node clients are not installed in {where}", step="make node-clients")
+    return None
+
+
 def stop_for(missing: Missing, *, ci: bool) -> None:
     """A test that cannot run here: a skip on a developer's machine, a failure in CI."""
     if ci:
@@ -140,7 +181,8 @@ class Prerequisites:
 
     @classmethod
     def probe(cls) -> Prerequisites:
-        found = [m for m in (redis_missing(), browser_missing(), python_clients_missing()) if m is not None]
+        found = [m for m in (redis_missing(), browser_missing(), python_clients_missing(), node_missing())
+                 if m is not None]
         return cls({m.suite: m for m in found}, in_ci())
 
     def _suites(self, *, counted: bool) -> str:

@@ -4,7 +4,8 @@
   SDK calls. Signed ``Authorization: FC <AccessKeyId>:<base64 HMAC-SHA256>`` over
   ``METHOD\\nContent-MD5\\nContent-Type\\nDate\\n<x-fc-* headers, sorted, "name:value\\n">`` +
   the unescaped path (``\\n`` + sorted ``k=v`` query pairs when there is a query); ``Date``
-  within 15 minutes; an STS key demands ``x-fc-security-token``. Errors are
+  within 15 minutes; an STS key demands ``x-fc-security-token``; a ``Content-MD5`` must be
+  base64 of the body's MD5 digest or of its hex form (what Node's ``@alicloud/fc2`` sends). Errors are
   ``{"ErrorCode", "ErrorMessage"}`` (FC 2.0's shape, what fc2 parses).
 - ``POST /2023-03-30/functions/{fn}/invocations``: FC 3.0 (ROA), signed ACS3-HMAC-SHA256 as every
   POP call the emulator verifies. Errors are ``{"Code", "Message", "RequestId"}``.
@@ -96,9 +97,18 @@ def verify_fc_signature(request: Request, keys: KeyStore, now: float) -> AccessK
     if (request.headers.get("x-fc-security-token") or None) != key.security_token:
         raise FcError(403, "InvalidSecurityToken", "the security token does not match the AccessKey")
     content_md5 = request.headers.get("content-md5")
-    if content_md5 and content_md5 != base64.b64encode(hashlib.md5(request.body).digest()).decode("ascii"):
+    if content_md5 and content_md5 not in body_digests(request.body):
         raise FcError(400, "InvalidArgument", "Content-MD5 does not match the request body")
     return key
+
+
+def body_digests(body: bytes) -> tuple[str, str]:
+    """The two ``Content-MD5`` forms official SDKs send: base64 of the 16-byte digest (RFC 1864), and
+    base64 of the lower-case hex digest (Node's ``@alicloud/fc2``, lib/client.js, on every call with
+    a body)."""
+    digest = hashlib.md5(body)
+    return (base64.b64encode(digest.digest()).decode("ascii"),
+            base64.b64encode(digest.hexdigest().encode("ascii")).decode("ascii"))
 
 
 class FunctionsApi:

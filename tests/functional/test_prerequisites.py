@@ -1,9 +1,10 @@
-"""A machine without redis-server, Chromium or the conformance suite's Python clients: the run says so
-in one line before the tests and one just above pytest's final summary line, with the command that
-fixes it; locally their tests skip (one ``-ra`` line per suite), with ``CI=true`` they fail. Absence
-is simulated with ``SMS_TEST_REDIS_SERVER`` and ``SMS_TEST_CHROMIUM`` naming files that do not exist
-and ``SMS_TEST_PYTHON_CLIENTS`` naming an empty folder; presence of the clients with a folder of
-their metadata alone (``installed_clients``)."""
+"""A machine without redis-server, Chromium, the conformance suite's Python clients or Node: the run
+says so in one line before the tests and one just above pytest's final summary line, with the
+command that fixes it; locally their tests skip (one ``-ra`` line per suite), with ``CI=true`` they
+fail. Absence is simulated with ``SMS_TEST_REDIS_SERVER``, ``SMS_TEST_CHROMIUM`` and ``SMS_TEST_NODE``
+naming files that do not exist, ``SMS_TEST_PYTHON_CLIENTS`` naming an empty folder and
+``SMS_TEST_NODE_CLIENTS`` a folder where nothing was installed; presence of the clients with a
+folder of their metadata alone (``installed_clients``, ``installed_node_clients``)."""
 
 import os
 import re
@@ -12,7 +13,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from prerequisites import BROWSER, PYTHON_CLIENTS, REDIS, Missing, Prerequisites, fix, pinned_python_clients, stop_for
+from prerequisites import (
+    BROWSER,
+    NODE,
+    NODE_LOCK,
+    PYTHON_CLIENTS,
+    REDIS,
+    Missing,
+    Prerequisites,
+    fix,
+    pinned_python_clients,
+    stop_for,
+)
 from redis_support import redis_server_binary
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +33,7 @@ BROWSER_TEST = ("tests/browser/test_outbox_page.py::"
                 "test_lists_messages_newest_first_with_numbers_masked_and_text_escaped")
 PLAIN_TESTS = "tests/unit/test_backoff.py"
 PYTHON_CLIENTS_TEST = "tests/conformance/test_python_oss2.py::test_missing_keys_and_buckets"
+NODE_TEST = "tests/conformance/node/test_node_sms.py::test_an_unknown_access_key_id_is_refused[pop-core-get]"
 SUMMARY = re.compile(r"^=+ (\d+ passed, )?.* in [\d.]+s( \([\d:]+\))? =+$")
 
 
@@ -28,18 +41,29 @@ def installed_clients(folder: Path) -> Path:
     """A folder that looks as if the pinned Python clients were installed in it: their metadata only."""
     for name, version in pinned_python_clients().items():
         info = folder / f"{name.replace('-', '_')}-{version}.dist-info"
-        info.mkdir(parents=True)
+        info.mkdir(parents=True, exist_ok=True)
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
     return folder
 
 
-def run_pytest(tmp_path, *tests, ci=False, redis_server=None, chromium=None, python_clients=None):
-    """pytest on ``tests`` in a fresh process, as ``make test`` runs it; the lines it printed."""
+def installed_node_clients(folder):
+    """A folder that passes for ``make node-clients``' install (these tests start no client)."""
+    folder.mkdir(exist_ok=True)
+    (folder / "installed.json").write_bytes(NODE_LOCK.read_bytes())
+    return str(folder)
+
+
+def run_pytest(tmp_path, *tests, ci=False, redis_server=None, chromium=None, python_clients=None,
+               node=sys.executable, node_clients=None):
+    """pytest on ``tests`` in a fresh process, as ``make test`` runs it; the lines it printed. The
+    conformance clients and Node pass for installed unless named otherwise."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("CI", "SMS_TEST_REDIS_URL", "PYTEST_ADDOPTS", "FORCE_COLOR", "PY_COLORS")}
     env["SMS_TEST_REDIS_SERVER"] = redis_server or str(tmp_path / "no-redis-server")
     env["SMS_TEST_CHROMIUM"] = chromium or str(tmp_path / "no-chromium")
     env["SMS_TEST_PYTHON_CLIENTS"] = str(python_clients or installed_clients(tmp_path / "python-clients"))
+    env["SMS_TEST_NODE"] = node
+    env["SMS_TEST_NODE_CLIENTS"] = node_clients or installed_node_clients(tmp_path / "node-clients")
     if ci:
         env["CI"] = "true"
     result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--color=no", *tests],
@@ -99,6 +123,35 @@ def test_the_default_python_clients_folder_is_installed_by_make(monkeypatch, tmp
     assert prerequisites.python_clients_missing() is None
 
 
+def test_without_node_the_node_client_tests_are_announced_and_fail_in_ci(tmp_path):
+    no_node = str(tmp_path / "no-node")
+    code, lines = run_pytest(tmp_path, NODE_TEST, PLAIN_TESTS, redis_server=sys.executable,
+                             chromium=sys.executable, node=no_node)
+
+    assert code == 0, "\n".join(lines)
+    why = f"no node at SMS_TEST_NODE={no_node}"
+    install = "to run them: apt-get install -y nodejs npm"
+    assert f"WILL NOT RUN (skipped): the Node client tests ({why}); {install}" in lines
+    assert lines[-2] == f"NOT RUN (skipped): 1 of the Node client tests ({why}); {install}"
+
+    code, lines = run_pytest(tmp_path, NODE_TEST, PLAIN_TESTS, ci=True, redis_server=sys.executable,
+                             chromium=sys.executable, node=no_node)
+    assert code == 1, "\n".join(lines)
+    assert f"ERROR {NODE_TEST} - Failed: CI needs the Node client tests: {why}; " \
+           "to run them: apt-get install -y nodejs npm" in lines
+
+
+def test_node_without_its_clients_says_make_node_clients(tmp_path):
+    empty = tmp_path / "nothing-installed"
+    empty.mkdir()
+    code, lines = run_pytest(tmp_path, NODE_TEST, redis_server=sys.executable, chromium=sys.executable,
+                             node_clients=str(empty))
+
+    assert code == 0, "\n".join(lines)
+    assert lines[-2] == (f"NOT RUN (skipped): 1 of the Node client tests (the pinned Node clients are not installed "
+                         f"in {empty}); to run them: make node-clients")
+
+
 def test_nothing_missing_prints_nothing(tmp_path):
     # Any runnable file stands in for the binaries: these tests start neither.
     code, lines = run_pytest(tmp_path, PLAIN_TESTS, redis_server=sys.executable, chromium=sys.executable)
@@ -146,18 +199,19 @@ def test_the_probe_reads_the_overrides(monkeypatch, tmp_path):
 def test_on_a_bare_machine_the_lines_read_as_the_readme_shows(monkeypatch, tmp_path):
     import prerequisites
 
-    for name in ("SMS_TEST_REDIS_URL", "SMS_TEST_REDIS_SERVER", "SMS_TEST_CHROMIUM", "CI"):
+    for name in ("SMS_TEST_REDIS_URL", "SMS_TEST_REDIS_SERVER", "SMS_TEST_CHROMIUM", "SMS_TEST_NODE", "CI"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SMS_TEST_PYTHON_CLIENTS", str(installed_clients(tmp_path)))  # `make test` installed them
     monkeypatch.setattr(prerequisites, "redis_server_binary", lambda: None)
+    monkeypatch.setattr(prerequisites.shutil, "which", lambda name: None)
     monkeypatch.setattr(prerequisites.os, "access", lambda path, mode: False)
 
     found = Prerequisites.probe()
-    found.stopped.update({REDIS: 131, BROWSER: 8})
+    found.stopped.update({REDIS: 131, BROWSER: 8, NODE: 97})
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert found.before() in readme.splitlines()
     assert found.before() == ("WILL NOT RUN (skipped): the Redis tests (no redis-server on PATH) and the browser "
-                              "tests (no Chromium at /usr/bin/chromium); to run them: "
-                              "apt-get install -y redis-server chromium")
+                              "tests (no Chromium at /usr/bin/chromium) and the Node client tests (no node on PATH); "
+                              "to run them: apt-get install -y redis-server chromium nodejs npm")
     assert found.after() in readme.splitlines()
 
