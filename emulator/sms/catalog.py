@@ -111,24 +111,24 @@ class Catalog:
         """The signature, whatever its status; ``isv.SMS_SIGNATURE_ILLEGAL`` when unknown."""
         found = self.signs.get(name)
         if found is None:
-            raise SignatureIllegal(f"该账号下找不到对应签名: {name}")
+            raise SignatureIllegal(detail=f"该账号下找不到对应签名: {name}")
         return found
 
     def template(self, code: str) -> Template:
         """The template, whatever its status; ``isv.SMS_TEMPLATE_ILLEGAL`` when unknown."""
         found = self.templates.get(code)
         if found is None:
-            raise TemplateIllegal(f"该账号下找不到对应模板: {code}")
+            raise TemplateIllegal(detail=f"该账号下找不到对应模板: {code}")
         return found
 
     def approved_sign(self, name: str) -> Sign:
         sign = self.sign(name)
         if sign.status != APPROVED:
-            raise SignatureIllegal(f"签名未审核通过: {name}")
+            raise SignatureIllegal(detail=f"签名未审核通过: {name}")
         return sign
 
     def approved_template(self, code: str) -> Template:
         template = self.template(code)
         if template.status != APPROVED:
-            raise TemplateIllegal(f"模板未审核通过: {code}")
+            raise TemplateIllegal(detail=f"模板未审核通过: {code}")
         return template

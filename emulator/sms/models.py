@@ -127,9 +127,9 @@ def parse_json_list(text: str, name: str) -> list[Any]:
     try:
         value = json.loads(text)
     except ValueError:
-        raise InvalidJsonParam(f"JSON参数不合法: {name}不是合法的JSON") from None
+        raise InvalidJsonParam(detail=f"JSON参数不合法: {name}不是合法的JSON") from None
     if not isinstance(value, list):
-        raise InvalidJsonParam(f"JSON参数不合法: {name}须为JSON数组")
+        raise InvalidJsonParam(detail=f"JSON参数不合法: {name}须为JSON数组")
     return value
 
 
@@ -208,9 +208,9 @@ class SmsBackend:
         phones = [normalize_phone(item) for item in raw]
         bad = [item for item, phone in zip(raw, phones, strict=True) if phone is None]
         if bad:
-            raise MobileNumberIllegal(f"非法手机号: {bad[0].strip() or '(empty)'}")
+            raise MobileNumberIllegal(detail=f"非法手机号: {bad[0].strip() or '(empty)'}")
         if len(phones) > limit:
-            raise MobileCountOverLimit(f"手机号码数量超过限制({limit})")
+            raise MobileCountOverLimit(detail=f"手机号码数量超过限制({limit})")
         return [phone for phone in phones if phone is not None]
 
     def _submit(self, outgoing: list[Outgoing], template: Template, request_id: str, out_id: str | None) -> str:
@@ -259,14 +259,14 @@ class SmsBackend:
         """QuerySendDetails: one number's messages on one China-time day within the last 30 days."""
         phone = normalize_phone(phone_number)
         if phone is None:
-            raise MobileNumberIllegal(f"非法手机号: {phone_number}")
+            raise MobileNumberIllegal(detail=f"非法手机号: {phone_number}")
         try:
             day = datetime.strptime(send_date, "%Y%m%d").replace(tzinfo=CHINA).date()
         except ValueError:
-            raise InvalidParameters(f"SendDate格式不正确(yyyyMMdd): {send_date}") from None
+            raise InvalidParameters(detail=f"SendDate格式不正确(yyyyMMdd): {send_date}") from None
         today = china_date(self.clock.now())
         if not today - timedelta(days=DETAILS_MAX_AGE_DAYS) <= day <= today:
-            raise InvalidParameters(f"SendDate只支持查询最近{DETAILS_MAX_AGE_DAYS}天: {send_date}")
+            raise InvalidParameters(detail=f"SendDate只支持查询最近{DETAILS_MAX_AGE_DAYS}天: {send_date}")
         now = self.clock.now()
         found = self.outbox.find(MessageFilter(phone=phone, sent_on=day, biz_id=biz_id or None), now)
         return [message for message in found if message.sent_at + self.settings.list_delay <= now]
@@ -288,5 +288,5 @@ def _list(section: Mapping[str, Any], name: str) -> list[Any]:
 
 def _aligned(items: list[Any], expected: int, name: str) -> list[Any]:
     if len(items) != expected:
-        raise InvalidParameters(f"{name}与PhoneNumberJson的元素个数不一致({len(items)} != {expected})")
+        raise InvalidParameters(detail=f"{name}与PhoneNumberJson的元素个数不一致({len(items)} != {expected})")
     return items

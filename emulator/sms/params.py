@@ -39,10 +39,10 @@ URL = re.compile(
 def parse_param_object(value: Any) -> dict[str, str]:
     """A decoded JSON value → a dict of strings, or ``isv.INVALID_JSON_PARAM``."""
     if not isinstance(value, dict):
-        raise InvalidJsonParam("JSON参数不合法: 模板参数须为JSON对象")
+        raise InvalidJsonParam(detail="JSON参数不合法: 模板参数须为JSON对象")
     bad = [key for key, item in value.items() if not isinstance(item, str)]
     if bad:
-        raise InvalidJsonParam(f"JSON参数不合法，只接受字符串值: {', '.join(bad)}")
+        raise InvalidJsonParam(detail=f"JSON参数不合法，只接受字符串值: {', '.join(bad)}")
     return dict(value)
 
 
@@ -53,7 +53,7 @@ def parse_template_param(text: str | None) -> dict[str, str]:
     try:
         value = json.loads(text)
     except ValueError:
-        raise InvalidJsonParam("JSON参数不合法: TemplateParam不是合法的JSON") from None
+        raise InvalidJsonParam(detail="JSON参数不合法: TemplateParam不是合法的JSON") from None
     return parse_param_object(value)
 
 
@@ -61,15 +61,15 @@ def check_params(template: Template, params: dict[str, str]) -> None:
     """Apply the module's rules 2–5 to the values the template uses."""
     missing = [name for name in template.variables if not params.get(name)]
     if missing:
-        raise TemplateMissingParameters(f"模板缺少变量: {', '.join(missing)}")
+        raise TemplateMissingParameters(detail=f"模板缺少变量: {', '.join(missing)}")
     values = {name: params[name] for name in template.variables}
     too_long = [name for name, value in values.items() if len(value) > MAX_VALUE_LENGTH]
     if too_long:
-        raise ParamLengthLimit(f"参数超出长度限制({MAX_VALUE_LENGTH}): {', '.join(too_long)}")
+        raise ParamLengthLimit(detail=f"参数超出长度限制({MAX_VALUE_LENGTH}): {', '.join(too_long)}")
     with_url = [name for name, value in values.items() if URL.search(value)]
     if with_url:
-        raise ParamNotSupportUrl(f"变量不支持URL: {', '.join(with_url)}")
+        raise ParamNotSupportUrl(detail=f"变量不支持URL: {', '.join(with_url)}")
     if template.type == VERIFICATION:
         bad = [name for name, value in values.items() if not VERIFICATION_VALUE.match(value)]
         if bad:
-            raise InvalidParameters(f"验证码变量须为4-6位数字或字母: {', '.join(bad)}")
+            raise InvalidParameters(detail=f"验证码变量须为4-6位数字或字母: {', '.join(bad)}")

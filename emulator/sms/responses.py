@@ -71,9 +71,9 @@ class SmsApi(BaseResponse):
         phone, send_date = required(params, "PhoneNumber"), required(params, "SendDate")
         page_size, current_page = integer(params, "PageSize"), integer(params, "CurrentPage")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise InvalidParameters(f"PageSize须在1到{MAX_PAGE_SIZE}之间: {page_size}")
+            raise InvalidParameters(detail=f"PageSize须在1到{MAX_PAGE_SIZE}之间: {page_size}")
         if current_page < 1:
-            raise InvalidParameters(f"CurrentPage须大于0: {current_page}")
+            raise InvalidParameters(detail=f"CurrentPage须大于0: {current_page}")
         found = self.backend.send_details(phone, send_date, optional(params, "BizId"))
         page = found[(current_page - 1) * page_size:current_page * page_size]
         now = self.backend.clock.now()

@@ -220,3 +220,19 @@ def test_the_outbox_keeps_only_the_newest_messages(sms, emulator):
     for order in range(5):
         send(sms, params={"name": "a", "order": str(order)})
     assert [m["params"]["order"] for m in emulator.messages()] == ["4", "3", "2"]
+
+
+@pytest.mark.parametrize(("query", "code", "message", "detail"), [
+    ({"TemplateCode": NOTIFY, "TemplateParam": '{"name": "a"}'},
+     "isv.TEMPLATE_MISSING_PARAMETERS", "模板变量缺少对应参数值", "order"),
+    ({"TemplateCode": NOTIFY, "TemplateParam": '{"name": "a", "order": 1}'},
+     "isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值", "order"),
+    ({"TemplateCode": "SMS_999999999"}, "isv.SMS_TEMPLATE_ILLEGAL", "模板不合法(不存在或被拉黑)", "SMS_999999999"),
+    ({"TemplateCode": NOTIFY, "SignName": "没有这个签名"},
+     "isv.SMS_SIGNATURE_ILLEGAL", "签名不合法(不存在或被拉黑)", "没有这个签名"),
+])
+def test_messages_are_aliyuns_published_text_and_the_detail_is_a_field_of_its_own(wire, query, code, message,
+                                                                                    detail):
+    reply = wire(action="SendSms", query={"PhoneNumbers": PHONE, "SignName": SIGN, **query}).acs3()
+    assert (reply.status, reply.code, reply.body["Message"]) == (200, code, message)
+    assert detail in reply.body["EmulatorDetail"]
