@@ -8,8 +8,10 @@ Rules, checked in this order over all variables of the template:
    (Aliyun's per-variable-type limits vary; 35 is the emulator's single rule);
 4. no value may contain a URL (``http://``, ``https://``, ``www.`` or a ``name.tld`` host) →
    ``isv.PARAM_NOT_SUPPORT_URL``;
-5. in a verification-code template (type 0) every value must be 4–6 ASCII letters or digits →
-   ``isv.INVALID_PARAMETERS``.
+5. every value must fit its variable's attribute (:mod:`emulator.sms.variables`: ``numberCaptcha``
+   4–6 digits, ``phone_number2`` a phone number, ...) → ``isv.TEMPLATE_PARAMS_ILLEGAL``;
+6. a test template's values must be 4–6 digits → ``isv.SMS_TEST_TEMPLATE_PARAMS_ILLEGAL``
+   (Aliyun's message for the code says so: "测试专用模板中的变量仅支持4~6位纯数字").
 
 Keys the template does not use are accepted and kept.
 """
@@ -20,17 +22,18 @@ import json
 import re
 from typing import Any
 
-from emulator.sms.catalog import VERIFICATION, Template
+from emulator.sms.catalog import Template
 from emulator.sms.errors import (
     InvalidJsonParam,
-    InvalidParameters,
     ParamLengthLimit,
     ParamNotSupportUrl,
     TemplateMissingParameters,
+    TemplateParamsIllegal,
+    TestTemplateParamsIllegal,
 )
+from emulator.sms.variables import NUMBER_CAPTCHA, fits
 
 MAX_VALUE_LENGTH = 35
-VERIFICATION_VALUE = re.compile(r"^[A-Za-z0-9]{4,6}$")
 URL = re.compile(
     r"(?i)(?:https?://|www\.|\b[a-z0-9-]+\.(?:com|cn|net|org|top|xyz|io|cc|me|info|vip|shop|site|club|link)\b)"
 )
@@ -58,7 +61,7 @@ def parse_template_param(text: str | None) -> dict[str, str]:
 
 
 def check_params(template: Template, params: dict[str, str]) -> None:
-    """Apply the module's rules 2–5 to the values the template uses."""
+    """Apply the module's rules 2–6 to the values the template uses."""
     missing = [name for name in template.variables if not params.get(name)]
     if missing:
         raise TemplateMissingParameters(detail=f"模板缺少变量: {', '.join(missing)}")
@@ -69,7 +72,11 @@ def check_params(template: Template, params: dict[str, str]) -> None:
     with_url = [name for name, value in values.items() if URL.search(value)]
     if with_url:
         raise ParamNotSupportUrl(detail=f"变量不支持URL: {', '.join(with_url)}")
-    if template.type == VERIFICATION:
-        bad = [name for name, value in values.items() if not VERIFICATION_VALUE.match(value)]
+    attributes = template.attributes
+    bad = [f"{name}({attributes[name]})" for name, value in values.items() if not fits(attributes[name], value)]
+    if bad:
+        raise TemplateParamsIllegal(detail=f"变量内容与变量属性不符: {', '.join(bad)}")
+    if template.test:
+        bad = [name for name, value in values.items() if not fits(NUMBER_CAPTCHA, value)]
         if bad:
-            raise InvalidParameters(detail=f"验证码变量须为4-6位数字或字母: {', '.join(bad)}")
+            raise TestTemplateParamsIllegal(detail=f"测试模板变量须为4~6位纯数字: {', '.join(bad)}")

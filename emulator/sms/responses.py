@@ -14,7 +14,7 @@ from typing import Any
 
 from emulator.core.errors import InvalidParameter
 from emulator.core.responses import BaseResponse, Params, optional, required
-from emulator.sms.catalog import VERIFICATION, Sign, Template
+from emulator.sms.catalog import Sign, Template
 from emulator.sms.errors import BUSINESS_MESSAGES, InvalidParameters
 from emulator.sms.models import SmsBackend
 
@@ -104,13 +104,11 @@ class SmsApi(BaseResponse):
 
     def get_sms_template(self, params: Params, request_id: str) -> dict[str, Any]:
         template: Template = self.backend.catalog.template(required(params, "TemplateCode"))
-        kind = "numberCaptcha" if template.type == VERIFICATION else "others"
-        attributes = dict.fromkeys(template.variables, kind)
         return {
             "TemplateCode": template.code, "TemplateName": template.name, "TemplateContent": template.content,
             "TemplateStatus": str(template.status), "TemplateType": str(template.type), "TemplateTag": 2,
             "CreateDate": template.create_date,
             "AuditInfo": audit_info(template.status, template.create_date, template.reason),
-            "VariableAttribute": json.dumps(attributes, ensure_ascii=False), "Remark": "", "OrderId": "",
+            "VariableAttribute": json.dumps(template.attributes, ensure_ascii=False), "Remark": "", "OrderId": "",
             "ApplyScene": "", "RelatedSignName": "",
         }

@@ -125,7 +125,7 @@ def test_a_number_repeated_in_one_request_counts_twice(sms, emulator):
 
 
 def test_refused_sends_do_not_use_permits(sms):
-    assert send(sms, params={"code": "x"}).code == "isv.INVALID_PARAMETERS"
+    assert send(sms, params={"code": "x"}).code == "isv.TEMPLATE_PARAMS_ILLEGAL"
     assert send(sms).code == "OK"
 
 

@@ -151,7 +151,7 @@ def test_query_template_answers_ints_and_get_template_answers_strings(any_sms, c
     got = any_sms.get_sms_template(models.GetSmsTemplateRequest(template_code=code)).body
     assert (got.template_status, got.template_type) == (str(status), str(kind))
     assert got.template_content == queried.template_content
-    expected_variables = {VERIFY: {"code": "numberCaptcha"}, NOTIFY: {"name": "others", "order": "others"}}
+    expected_variables = {VERIFY: {"code": "numberCaptcha"}, NOTIFY: {"name": "name", "order": "other_number2"}}
     if code in expected_variables:
         assert json.loads(got.variable_attribute) == expected_variables[code]
 
@@ -198,3 +198,23 @@ def test_get_sms_template_and_sign_answer_documented_fields_with_documented_type
 def test_get_sms_template_and_sign_require_their_parameter(wire, action, code):
     reply = wire(action=action, query={}).acs3()
     assert (reply.status, reply.code) == (400, code)
+
+
+def test_get_sms_template_reports_the_seeded_variable_attributes_and_defaults_the_rest(sms, emulator):
+    emulator.seed({"sms": {"templates": [
+        {"code": "SMS_300000002", "type": 1, "content": "${a}在${b}", "variableAttribute": {"b": "time"}},
+        {"code": "SMS_300000003", "type": 0, "content": "验证码${c}"}]}})
+    got = sms.get_sms_template(models.GetSmsTemplateRequest(template_code="SMS_300000002")).body
+    assert json.loads(got.variable_attribute) == {"a": "others", "b": "time"}
+    got = sms.get_sms_template(models.GetSmsTemplateRequest(template_code="SMS_300000003")).body
+    assert json.loads(got.variable_attribute) == {"c": "numberCaptcha"}
+
+
+@pytest.mark.parametrize(("template", "field"), [
+    ({"code": "X", "content": "${a}", "variableAttribute": {"a": "emoji"}}, "sms.templates[0].variableAttribute.a"),
+    ({"code": "X", "content": "${a}", "variableAttribute": {"b": "time"}}, "sms.templates[0].variableAttribute"),
+    ({"code": "X", "content": "${a}", "variableAttribute": ["time"]}, "sms.templates[0].variableAttribute"),
+])
+def test_seeded_variable_attributes_are_validated(emulator, template, field):
+    with pytest.raises(ValueError, match=re.escape(field)):
+        emulator.seed({"sms": {"templates": [template]}})
