@@ -19,7 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from emulator.sms.errors import SignatureIllegal, SignStateIllegal, TemplateIllegal
+from emulator.sms.errors import (
+    SignatureIllegal,
+    SignatureSceneIllegal,
+    SignStateIllegal,
+    TemplateIllegal,
+    TestSignTemplateLimit,
+)
 from emulator.sms.variables import ATTRIBUTES, NUMBER_CAPTCHA, OTHERS
 
 APPROVED = 1
@@ -186,3 +192,13 @@ class Catalog:
         if template.status != APPROVED:
             raise TemplateIllegal(detail=f"模板未审核通过: {code}")
         return template
+
+
+def check_pairing(sign: Sign, template: Template) -> None:
+    """A verification-scene sign sends verification templates only (``isv.SMS_SIGNATURE_SCENE_ILLEGAL``);
+    test signs and test templates go together (``isv.SMS_TEST_SIGN_TEMPLATE_LIMIT``)."""
+    if sign.scene == VERIFICATION_SCENE and template.type != VERIFICATION:
+        raise SignatureSceneIllegal(detail=f"验证码签名只能发送验证码模板: {sign.name} + {template.code}")
+    if sign.test != template.test:
+        kinds = ("测试" if sign.test else "正式", "测试" if template.test else "正式")
+        raise TestSignTemplateLimit(detail=f"{kinds[0]}签名不能与{kinds[1]}模板一起使用: {sign.name} + {template.code}")
