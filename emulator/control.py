@@ -14,6 +14,9 @@ GET                   /_emulator/sms/messages ``{"total", "messages"}`` newest f
 DELETE                /_emulator/sms/messages empty the outbox → ``{"deleted": n}``
 GET / PUT             /_emulator/sms/push     push settings ``{"reportUrl", "upUrl", "timeoutMs", "retryDelaysSeconds",
                                               "batchSize"}``; PUT merges the keys given (seed ``sms.push``)
+GET / PUT             /_emulator/sms/account  account state ``{"suspended", "balance", "dayLimit", "monthLimit",
+                                              "testNumbers"}`` and usage ``sentToday``, ``sentThisMonth``; PUT
+                                              merges the keys given (seed ``sms.account``)
 GET                   /_emulator/sms/pushes   ``{"total", "pushes"}`` newest first; filters ``kind`` (``SmsReport`` |
                                               ``SmsUp``), ``status`` (pending, retrying, accepted, failed), ``limit``
 DELETE                /_emulator/sms/pushes   forget every push and waiting receipt → ``{"deleted": n}``
@@ -39,7 +42,7 @@ from emulator import web
 from emulator.core.chaos import parse_rules
 from emulator.core.exchange import Request, Response
 from emulator.sms.models import Reply
-from emulator.sms.outbox import MessageFilter
+from emulator.sms.outbox import MessageFilter, china_date
 from emulator.sms.pushes import PushNotConfigured
 from emulator.state import Emulator
 
@@ -127,6 +130,7 @@ class Control:
             "/_emulator/seed": {"POST": self.seed},
             "/_emulator/sms/messages": {"GET": self.list_messages, "DELETE": self.delete_messages},
             "/_emulator/sms/push": {"GET": self.get_push, "PUT": self.put_push},
+            "/_emulator/sms/account": {"GET": self.get_account, "PUT": self.put_account},
             "/_emulator/sms/pushes": {"GET": self.list_pushes, "DELETE": self.delete_pushes},
             "/_emulator/sms/replies": {"POST": self.post_replies},
             "/_emulator/chaos": {"GET": self.get_chaos, "PUT": self.put_chaos, "DELETE": self.delete_chaos},
@@ -201,6 +205,19 @@ class Control:
         except ValueError as error:
             raise ControlError(str(error)) from None
         return self.get_push(request)
+
+    def get_account(self, request: Request) -> Response:
+        sms = self.emulator.sms
+        with self.emulator.lock:
+            return Response.json(sms.account.to_dict(china_date(sms.clock.now())))
+
+    def put_account(self, request: Request) -> Response:
+        """Change the account as seed ``sms.account`` does (the keys given; usage is kept)."""
+        try:
+            self.emulator.seed({"sms": {"account": _json_object(request)}})
+        except ValueError as error:
+            raise ControlError(str(error)) from None
+        return self.get_account(request)
 
     def list_pushes(self, request: Request) -> Response:
         limit = _int_query(request, "limit")

@@ -1,12 +1,36 @@
-"""Dysmsapi business error codes, answered inside HTTP 200 bodies as ``{Code, Message, RequestId}``."""
+"""Dysmsapi business error codes, answered inside HTTP 200 bodies as ``{Code, Message, RequestId}``.
+
+``Message`` is Aliyun's published text for the code (API error codes,
+https://help.aliyun.com/document_detail/101346.html, and the answers it is seen giving), so code
+that compares or parses ``Message`` behaves as against Aliyun. What the emulator adds (which
+variable, which number) goes in a separate field, ``EmulatorDetail``, that no SDK model reads.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from emulator.core.errors import BusinessError
+
+DETAIL_FIELD = "EmulatorDetail"
 
 
 class SmsError(BusinessError):
-    """Base of the Dysmsapi business errors; one subclass per code."""
+    """Base of the Dysmsapi business errors; one subclass per code.
+
+    ``message`` replaces the published text only where Aliyun's own text varies (flow control's
+    "Permits"); ``detail`` is the emulator's explanation, answered in ``EmulatorDetail``.
+    """
+
+    def __init__(self, message: str | None = None, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        answer: dict[str, Any] = super().body(request_id)
+        if self.detail:
+            answer[DETAIL_FIELD] = self.detail
+        return answer
 
 
 class MobileNumberIllegal(SmsError):
@@ -21,7 +45,7 @@ class MobileCountOverLimit(SmsError):
 
 class SignatureIllegal(SmsError):
     code = "isv.SMS_SIGNATURE_ILLEGAL"
-    message = "签名不合法(不存在或未审核通过)"
+    message = "签名不合法(不存在或被拉黑)"
 
 
 class SignatureSceneIllegal(SmsError):
@@ -31,7 +55,7 @@ class SignatureSceneIllegal(SmsError):
 
 class TemplateIllegal(SmsError):
     code = "isv.SMS_TEMPLATE_ILLEGAL"
-    message = "模板不合法(不存在或未审核通过)"
+    message = "模板不合法(不存在或被拉黑)"
 
 
 class InvalidJsonParam(SmsError):
@@ -41,7 +65,40 @@ class InvalidJsonParam(SmsError):
 
 class TemplateMissingParameters(SmsError):
     code = "isv.TEMPLATE_MISSING_PARAMETERS"
-    message = "模板缺少变量"
+    message = "模板变量缺少对应参数值"
+
+
+class TemplateParamsIllegal(SmsError):
+    code = "isv.TEMPLATE_PARAMS_ILLEGAL"
+    message = "模版变量里包含非法关键字"
+
+
+class SignStateIllegal(SmsError):
+    code = "isv.SIGN_STATE_ILLEGAL"
+    message = "签名状态为“不可用”"
+
+
+class TestNumberLimit(SmsError):
+    __test__ = False  # not a pytest class
+    code = "isv.SMS_TEST_NUMBER_LIMIT"
+    message = "只能向已回复授权信息的手机号发送"
+
+
+class TestSignTemplateLimit(SmsError):
+    __test__ = False
+    code = "isv.SMS_TEST_SIGN_TEMPLATE_LIMIT"
+    message = "测试模板和签名限制"
+
+
+class TestTemplateParamsIllegal(SmsError):
+    __test__ = False
+    code = "isv.SMS_TEST_TEMPLATE_PARAMS_ILLEGAL"
+    message = "测试专用模板中的变量仅支持4~6位纯数字"
+
+
+class InterfaceOffline(SmsError):
+    code = "isv.INTERFACE_OFFLINE"
+    message = "接口已下线"
 
 
 class ParamLengthLimit(SmsError):

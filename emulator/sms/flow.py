@@ -1,13 +1,17 @@
-"""Aliyun's default domestic flow control, on rolling windows of the controllable clock.
+"""Aliyun's default domestic flow control, on the controllable clock.
 
 - verification-code templates: 1/minute, 5/hour, 10/day per signature per number, and at most
   40/day per number over all signatures;
 - notification and promotion templates: 50/day per signature + template + number.
 
+Windows as Aliyun counts them (https://help.aliyun.com/document_detail/2949332.html): the minute
+and hour windows are clock-aligned (整点: a minute's count starts at :00 seconds, an hour's at
+:00 minutes), the day window rolls (the 24 hours before the send).
+
 Only successful submissions count. A request is checked as a whole: if any of its numbers would
 exceed a limit nothing is recorded and ``isv.BUSINESS_LIMIT_CONTROL`` names the window
-("触发分钟级流控Permits:1", "触发小时级流控Permits:5", "触发天级流控Permits:10", ...).
-Limits can be changed with seed ``sms.flowControl``.
+("触发分钟级流控Permits:1", "触发小时级流控Permits:5", "触发天级流控Permits:10",
+"触发号码天级流控Permits:40"). Limits can be changed with seed ``sms.flowControl``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from emulator.sms.errors import BusinessLimitControl
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 WINDOW_LABELS = {MINUTE: "分钟级", HOUR: "小时级", DAY: "天级"}
+PER_NUMBER_LABEL = "号码天级"  # the 40-a-day limit over all signatures
 SEED_NAMES = {
     "enabled": "enabled",
     "verificationPerMinute": "verification_per_minute",
@@ -71,6 +76,7 @@ class Submission:
 
 
 Rule = tuple[tuple[str, ...], int, int]  # (counter key, window seconds, permits)
+PER_NUMBER = "verification-number"
 
 
 class FlowControl:
@@ -88,7 +94,7 @@ class FlowControl:
                 (per_sign, MINUTE, limits.verification_per_minute),
                 (per_sign, HOUR, limits.verification_per_hour),
                 (per_sign, DAY, limits.verification_per_day),
-                (("verification-number", item.phone), DAY, limits.verification_per_number_per_day),
+                ((PER_NUMBER, item.phone), DAY, limits.verification_per_number_per_day),
             ]
         if item.template_type in (NOTIFICATION, PROMOTION):
             return [(("notification", item.sign, item.template, item.phone), DAY, limits.notification_per_day)]
@@ -104,7 +110,8 @@ class FlowControl:
             rules = self.rules(item)
             for key, window, permits in rules:
                 if self._used(key, window, now) + pending[key] >= permits:
-                    raise BusinessLimitControl(f"触发{WINDOW_LABELS[window]}流控Permits:{permits}")
+                    label = PER_NUMBER_LABEL if key[0] == PER_NUMBER else WINDOW_LABELS[window]
+                    raise BusinessLimitControl(f"触发{label}流控Permits:{permits}")
             keys = {key for key, _, _ in rules}
             pending.update(keys)
             keys_per_item.append(keys)
@@ -121,9 +128,10 @@ class FlowControl:
         if not events:
             del self._events[key]
             return 0
-        if window >= DAY:  # pruned above: every event left is inside the window
+        if window >= DAY:  # rolling, pruned above: every event left is inside the window
             return len(events)
-        return sum(1 for moment in events if moment > now - window)
+        start = now - now % window  # clock-aligned: this whole minute / hour
+        return sum(1 for moment in events if moment >= start)
 
     def reset(self) -> None:
         self._events.clear()

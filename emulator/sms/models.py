@@ -1,8 +1,11 @@
 """The Dysmsapi backend: state and rules behind SendSms, SendBatchSms and QuerySendDetails.
 
-Checks run in Aliyun's order and the first failure answers: number format, number count,
-signature, template, template variables (see :mod:`emulator.sms.params`), then flow control
-(:mod:`emulator.sms.flow`). One request gets one BizId shared by all its messages.
+Checks run in this order and the first failure answers: account suspended (:mod:`emulator.sms.account`),
+number format, number count, signature, template, sign scene and test sign/template pairing
+(:func:`emulator.sms.catalog.check_pairing`), test numbers, template variables (see
+:mod:`emulator.sms.params`), balance and daily / monthly caps, then flow control
+(:mod:`emulator.sms.flow`). Aliyun publishes no order; this one is the emulator's choice. One
+request gets one BizId shared by all its messages.
 
 Seed section ``sms`` (all keys optional)::
 
@@ -13,7 +16,9 @@ Seed section ``sms`` (all keys optional)::
      "flowControl": {"enabled": true, "verificationPerMinute": 1, ...},
      "maxMessages": 10000,
      "listDelaySeconds": 0,
-     "push": {"reportUrl": ..., "upUrl": ..., ...}}
+     "push": {"reportUrl": ..., "upUrl": ..., ...},
+     "account": {"suspended": false, "balance": null, "dayLimit": null, "monthLimit": null, "testNumbers": []},
+     "retiredActions": ["QuerySmsTemplate", "QuerySmsSign"]}
 
 ``listDelaySeconds``: QuerySendDetails lists a message only that long after it was sent (emulator
 clock), as Aliyun may not list an accepted message at once. ``push``: Aliyun's HTTP batch push of
@@ -31,20 +36,28 @@ from typing import Any
 
 from emulator.core.clock import Clock
 from emulator.core.ids import Ids
-from emulator.sms.catalog import Catalog, Sign, Template, parse_sign, parse_template
-from emulator.sms.errors import InvalidJsonParam, InvalidParameters, MobileCountOverLimit, MobileNumberIllegal
+from emulator.sms.account import Account
+from emulator.sms.catalog import Catalog, Sign, Template, check_pairing, parse_sign, parse_template
+from emulator.sms.errors import (
+    InvalidJsonParam,
+    InvalidParameters,
+    MobileCountOverLimit,
+    MobileNumberIllegal,
+    TestNumberLimit,
+)
 from emulator.sms.flow import FlowControl, FlowLimits, Submission
 from emulator.sms.outbox import CHINA, DEFAULT_MAX_MESSAGES, Message, MessageFilter, Outbox, china_date
 from emulator.sms.params import check_params, parse_param_object, parse_template_param
 from emulator.sms.phones import normalize_phone
 from emulator.sms.push_queue import PushQueue
-from emulator.sms.pushes import UP, Push, PushSettings, reply_item
+from emulator.sms.pushes import UP, Push, PushSettings, reply_item, sms_size
 
 SEND_SMS_MAX_NUMBERS = 1000
 SEND_BATCH_MAX_NUMBERS = 100
 DEFAULT_DELIVERY_DELAY = 2.0
 DEFAULT_FAIL_CODE = "MOBILE_NOT_ON_SERVICE"
 DETAILS_MAX_AGE_DAYS = 30
+RETIRABLE = ("QuerySmsTemplate", "QuerySmsSign")  # offline / being retired; GetSmsTemplate, GetSmsSign replace them
 
 
 @dataclass(frozen=True)
@@ -127,9 +140,9 @@ def parse_json_list(text: str, name: str) -> list[Any]:
     try:
         value = json.loads(text)
     except ValueError:
-        raise InvalidJsonParam(f"JSON参数不合法: {name}不是合法的JSON") from None
+        raise InvalidJsonParam(detail=f"JSON参数不合法: {name}不是合法的JSON") from None
     if not isinstance(value, list):
-        raise InvalidJsonParam(f"JSON参数不合法: {name}须为JSON数组")
+        raise InvalidJsonParam(detail=f"JSON参数不合法: {name}须为JSON数组")
     return value
 
 
@@ -147,6 +160,8 @@ class SmsBackend:
         self.catalog = Catalog()
         self.flow = FlowControl(self.settings.flow)
         self.outbox = Outbox(self.settings.max_messages)
+        self.account = Account()
+        self.retired_actions: frozenset[str] = frozenset()
         self.pushes.reset()
 
     def prepare_seed(self, section: Any) -> Callable[[], None]:
@@ -156,9 +171,13 @@ class SmsBackend:
         signs = [parse_sign(entry, i) for i, entry in enumerate(_list(section, "signs"))]
         templates = [parse_template(entry, i) for i, entry in enumerate(_list(section, "templates"))]
         settings = parse_settings(section, self.settings)
+        account = Account.parse(section.get("account", {}))
+        retired = parse_retired(section["retiredActions"]) if "retiredActions" in section else self.retired_actions
 
         def apply() -> None:
             self.catalog.add(signs, templates)
+            self.account.update(account)
+            self.retired_actions = retired
             self.settings = settings
             self.flow.limits = settings.flow
             if settings.max_messages != self.outbox.max_messages:
@@ -175,9 +194,11 @@ class SmsBackend:
     def send_sms(self, phone_numbers: str, sign_name: str, template_code: str, template_param: str | None,
                  request_id: str, out_id: str | None = None, up_extend_code: str | None = None) -> str:
         """SendSms: one template and signature to up to 1000 comma-separated numbers; returns the BizId."""
+        self.account.check_service()
         phones = self._phones(phone_numbers.split(","), SEND_SMS_MAX_NUMBERS)
         sign = self.catalog.approved_sign(sign_name)
         template = self.catalog.approved_template(template_code)
+        self._check_pairings([sign], template, phones)
         params = parse_template_param(template_param)
         check_params(template, params)
         outgoing = [Outgoing(phone, sign, params, up_extend_code) for phone in phones]
@@ -186,11 +207,13 @@ class SmsBackend:
     def send_batch_sms(self, phone_json: str, sign_json: str, template_code: str, param_json: str | None,
                        request_id: str, out_id: str | None = None, extend_json: str | None = None) -> str:
         """SendBatchSms: per-number signatures and values (JSON arrays aligned by index), ≤100 numbers."""
+        self.account.check_service()
         raw_phones = parse_json_list(phone_json, "PhoneNumberJson")
         phones = self._phones([str(item) for item in raw_phones], SEND_BATCH_MAX_NUMBERS)
         sign_names = _aligned(parse_json_list(sign_json, "SignNameJson"), len(phones), "SignNameJson")
         signs = [self.catalog.approved_sign(str(name)) for name in sign_names]
         template = self.catalog.approved_template(template_code)
+        self._check_pairings(signs, template, phones)
         param_list: list[Any] = [{} for _ in phones]
         if param_json is not None and param_json.strip():
             param_list = _aligned(parse_json_list(param_json, "TemplateParamJson"), len(phones), "TemplateParamJson")
@@ -208,13 +231,24 @@ class SmsBackend:
         phones = [normalize_phone(item) for item in raw]
         bad = [item for item, phone in zip(raw, phones, strict=True) if phone is None]
         if bad:
-            raise MobileNumberIllegal(f"非法手机号: {bad[0].strip() or '(empty)'}")
+            raise MobileNumberIllegal(detail=f"非法手机号: {bad[0].strip() or '(empty)'}")
         if len(phones) > limit:
-            raise MobileCountOverLimit(f"手机号码数量超过限制({limit})")
+            raise MobileCountOverLimit(detail=f"手机号码数量超过限制({limit})")
         return [phone for phone in phones if phone is not None]
+
+    def _check_pairings(self, signs: list[Sign], template: Template, phones: list[str]) -> None:
+        for sign in dict.fromkeys(signs):
+            check_pairing(sign, template)
+        if template.test:
+            unbound = [phone for phone in phones if phone not in self.account.test_numbers]
+            if unbound:
+                masked = f"{unbound[0][:3]}****{unbound[0][-4:]}"
+                raise TestNumberLimit(detail=f"测试签名和模板只能发送给已绑定的测试号码: {masked}")
 
     def _submit(self, outgoing: list[Outgoing], template: Template, request_id: str, out_id: str | None) -> str:
         now = self.clock.now()
+        parts = sum(sms_size(f"【{o.sign.name}】{template.render(o.params)}") for o in outgoing)
+        self.account.admit(len(outgoing), parts, china_date(now))
         self.flow.admit([Submission(o.sign.name, template.code, template.type, o.phone) for o in outgoing], now)
         biz_id = self.ids.biz_id()
         deliver_at = now + self.settings.delivery_delay
@@ -259,14 +293,14 @@ class SmsBackend:
         """QuerySendDetails: one number's messages on one China-time day within the last 30 days."""
         phone = normalize_phone(phone_number)
         if phone is None:
-            raise MobileNumberIllegal(f"非法手机号: {phone_number}")
+            raise MobileNumberIllegal(detail=f"非法手机号: {phone_number}")
         try:
             day = datetime.strptime(send_date, "%Y%m%d").replace(tzinfo=CHINA).date()
         except ValueError:
-            raise InvalidParameters(f"SendDate格式不正确(yyyyMMdd): {send_date}") from None
+            raise InvalidParameters(detail=f"SendDate格式不正确(yyyyMMdd): {send_date}") from None
         today = china_date(self.clock.now())
         if not today - timedelta(days=DETAILS_MAX_AGE_DAYS) <= day <= today:
-            raise InvalidParameters(f"SendDate只支持查询最近{DETAILS_MAX_AGE_DAYS}天: {send_date}")
+            raise InvalidParameters(detail=f"SendDate只支持查询最近{DETAILS_MAX_AGE_DAYS}天: {send_date}")
         now = self.clock.now()
         found = self.outbox.find(MessageFilter(phone=phone, sent_on=day, biz_id=biz_id or None), now)
         return [message for message in found if message.sent_at + self.settings.list_delay <= now]
@@ -279,6 +313,13 @@ class SmsBackend:
         return len(found), [message.to_dict(now) for message in selected]
 
 
+def parse_retired(value: Any) -> frozenset[str]:
+    """Seed ``sms.retiredActions``: the retired actions to answer as removed (isv.INTERFACE_OFFLINE)."""
+    if not isinstance(value, list) or not set(value) <= set(RETIRABLE):
+        raise ValueError(f"sms.retiredActions must be a list of some of {list(RETIRABLE)}")
+    return frozenset(value)
+
+
 def _list(section: Mapping[str, Any], name: str) -> list[Any]:
     value = section.get(name, [])
     if not isinstance(value, list):
@@ -288,5 +329,5 @@ def _list(section: Mapping[str, Any], name: str) -> list[Any]:
 
 def _aligned(items: list[Any], expected: int, name: str) -> list[Any]:
     if len(items) != expected:
-        raise InvalidParameters(f"{name}与PhoneNumberJson的元素个数不一致({len(items)} != {expected})")
+        raise InvalidParameters(detail=f"{name}与PhoneNumberJson的元素个数不一致({len(items)} != {expected})")
     return items

@@ -2,8 +2,10 @@
 
 Field names and types follow the SDK models of dysmsapi 4.6.0: QuerySmsTemplate answers
 ``TemplateStatus``/``TemplateType`` as integers while GetSmsTemplate answers them as strings;
-``TotalCount`` is a string; signature statuses are integers. QuerySmsTemplate (offline) and
-QuerySmsSign (being retired) stay for other clients; sms-fc calls GetSmsTemplate and GetSmsSign.
+``TotalCount`` is a string; signature statuses are integers. QuerySmsTemplateList and QuerySmsSignList
+page the catalogue (``PageIndex`` default 1, ``PageSize`` 1–50 default 10). QuerySmsTemplate (offline)
+and QuerySmsSign (being retired) stay for other clients unless seed ``sms.retiredActions`` names them;
+sms-fc calls GetSmsTemplate and GetSmsSign.
 Sources in the emulator's README ("Dysmsapi signatures and templates").
 """
 
@@ -14,13 +16,22 @@ from typing import Any
 
 from emulator.core.errors import InvalidParameter
 from emulator.core.responses import BaseResponse, Params, optional, required
-from emulator.sms.catalog import VERIFICATION, Sign, Template
-from emulator.sms.errors import BUSINESS_MESSAGES, InvalidParameters
+from emulator.sms.catalog import VERIFICATION_SCENE, Sign, Template
+from emulator.sms.errors import BUSINESS_MESSAGES, InterfaceOffline, InvalidParameters
 from emulator.sms.models import SmsBackend
 
 OK = {"Code": "OK", "Message": "OK"}
 MAX_PAGE_SIZE = 50
+DEFAULT_PAGE_SIZE = 10
 NO_REMARKS = "无审批备注"
+REJECTED = 2
+# QuerySms*List's AuditStatus per status; the template list's cancel value is spelt as the SDK documents it.
+SIGN_AUDIT = {0: "AUDIT_STATE_INIT", 1: "AUDIT_STATE_PASS", 2: "AUDIT_STATE_NOT_PASS", 10: "AUDIT_STATE_CANCEL"}
+TEMPLATE_AUDIT = {**SIGN_AUDIT, 10: "AUDIT_SATE_CANCEL"}
+# QuerySmsTemplateList's TemplateType is Aliyun's internal numbering; OuterTemplateType is the usual one.
+INTERNAL_TEMPLATE_TYPE = {0: 2, 1: 0, 2: 1, 3: 6}
+BUSINESS_TYPE = {VERIFICATION_SCENE: "验证码"}
+GENERAL_BUSINESS_TYPE = "通用"
 
 
 def integer(params: Params, name: str) -> int:
@@ -32,7 +43,25 @@ def integer(params: Params, name: str) -> int:
 
 
 def audit_info(status: int, create_date: str, reason: str) -> dict[str, str]:
-    return {"AuditDate": "" if status == 0 else create_date, "RejectInfo": reason if status == 2 else ""}
+    return {"AuditDate": "" if status == 0 else create_date, "RejectInfo": reason if status == REJECTED else ""}
+
+
+def list_reason(status: int, create_date: str, reason: str) -> dict[str, str]:
+    """The list actions' ``Reason``: the rejection, else "无审批备注" (as the SDK model documents)."""
+    rejected = status == REJECTED
+    return {"RejectDate": create_date if rejected else "", "RejectInfo": reason if rejected else NO_REMARKS,
+            "RejectSubInfo": ""}
+
+
+def page_of(params: Params) -> tuple[int, int]:
+    """``PageIndex`` (default 1) and ``PageSize`` (1–50, default 10) of a list action."""
+    index = integer(params, "PageIndex") if params.get("PageIndex") else 1
+    size = integer(params, "PageSize") if params.get("PageSize") else DEFAULT_PAGE_SIZE
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        raise InvalidParameters(detail=f"PageSize须在1到{MAX_PAGE_SIZE}之间: {size}")
+    if index < 1:
+        raise InvalidParameters(detail=f"PageIndex须大于0: {index}")
+    return index, size
 
 
 class SmsApi(BaseResponse):
@@ -52,7 +81,13 @@ class SmsApi(BaseResponse):
             "GetSmsSign": self.get_sms_sign,
             "QuerySmsTemplate": self.query_sms_template,
             "GetSmsTemplate": self.get_sms_template,
+            "QuerySmsTemplateList": self.query_sms_template_list,
+            "QuerySmsSignList": self.query_sms_sign_list,
         })
+
+    def _not_retired(self, action: str) -> None:
+        if action in self.backend.retired_actions:
+            raise InterfaceOffline(detail=f"{action}已下线(emulator: sms.retiredActions)")
 
     def send_sms(self, params: Params, request_id: str) -> dict[str, Any]:
         phones, sign, template = (required(params, n) for n in ("PhoneNumbers", "SignName", "TemplateCode"))
@@ -71,9 +106,9 @@ class SmsApi(BaseResponse):
         phone, send_date = required(params, "PhoneNumber"), required(params, "SendDate")
         page_size, current_page = integer(params, "PageSize"), integer(params, "CurrentPage")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise InvalidParameters(f"PageSize须在1到{MAX_PAGE_SIZE}之间: {page_size}")
+            raise InvalidParameters(detail=f"PageSize须在1到{MAX_PAGE_SIZE}之间: {page_size}")
         if current_page < 1:
-            raise InvalidParameters(f"CurrentPage须大于0: {current_page}")
+            raise InvalidParameters(detail=f"CurrentPage须大于0: {current_page}")
         found = self.backend.send_details(phone, send_date, optional(params, "BizId"))
         page = found[(current_page - 1) * page_size:current_page * page_size]
         now = self.backend.clock.now()
@@ -81,6 +116,7 @@ class SmsApi(BaseResponse):
                 "SmsSendDetailDTOs": {"SmsSendDetailDTO": [message.send_detail(now) for message in page]}}
 
     def query_sms_sign(self, params: Params, request_id: str) -> dict[str, Any]:
+        self._not_retired("QuerySmsSign")
         sign = self.backend.catalog.sign(required(params, "SignName"))
         return {"SignName": sign.name, "SignStatus": sign.status, "Reason": sign.reason,
                 "CreateDate": sign.create_date}
@@ -90,11 +126,14 @@ class SmsApi(BaseResponse):
         return {
             "SignName": sign.name, "SignCode": sign.sign_code, "SignStatus": sign.status, "SignTag": "2",
             "CreateDate": sign.create_date, "AuditInfo": audit_info(sign.status, sign.create_date, sign.reason),
-            "SignIspRegisterDetailList": [], "ApplyScene": "", "SignUsage": "", "ThirdParty": False,
-            "Remark": "", "OrderId": "", "QualificationId": 0, "RegisterResult": 1 if sign.status == 1 else -1,
+            "SignIspRegisterDetailList": [], "ApplyScene": sign.apply_scene, "SignUsage": "", "ThirdParty": False,
+            "Remark": sign.remark, "OrderId": "", "QualificationId": 0,
+            "RegisterResult": 1 if sign.status == 1 else -1, "FileUrlList": [], "AppIcpRecordId": 0,
+            "TrademarkId": 0, "AuthorizationLetterId": 0, "AuthorizationLetterAuditPass": False,
         }
 
     def query_sms_template(self, params: Params, request_id: str) -> dict[str, Any]:
+        self._not_retired("QuerySmsTemplate")
         template = self.backend.catalog.template(required(params, "TemplateCode"))
         return {
             "TemplateCode": template.code, "TemplateName": template.name, "TemplateContent": template.content,
@@ -104,13 +143,36 @@ class SmsApi(BaseResponse):
 
     def get_sms_template(self, params: Params, request_id: str) -> dict[str, Any]:
         template: Template = self.backend.catalog.template(required(params, "TemplateCode"))
-        kind = "numberCaptcha" if template.type == VERIFICATION else "others"
-        attributes = dict.fromkeys(template.variables, kind)
         return {
             "TemplateCode": template.code, "TemplateName": template.name, "TemplateContent": template.content,
             "TemplateStatus": str(template.status), "TemplateType": str(template.type), "TemplateTag": 2,
             "CreateDate": template.create_date,
             "AuditInfo": audit_info(template.status, template.create_date, template.reason),
-            "VariableAttribute": json.dumps(attributes, ensure_ascii=False), "Remark": "", "OrderId": "",
-            "ApplyScene": "", "RelatedSignName": "",
+            "VariableAttribute": json.dumps(template.attributes, ensure_ascii=False), "Remark": template.remark,
+            "OrderId": "", "ApplyScene": "", "RelatedSignName": template.sign_name, "IntlType": 0,
+            "FileUrlList": {"FileUrl": []}, "MoreDataFileUrlList": {"MoreDataFileUrl": []},
+            "SignList": {"SignList": [template.sign_name] if template.sign_name else []}, "VendorAuditStatus": {},
         }
+
+    def query_sms_template_list(self, params: Params, request_id: str) -> dict[str, Any]:
+        index, size = page_of(params)
+        templates = list(self.backend.catalog.templates.values())
+        page = templates[(index - 1) * size:index * size]
+        return {"TotalCount": len(templates), "CurrentPage": index, "PageSize": size, "SmsTemplateList": [{
+            "TemplateCode": t.code, "TemplateName": t.name, "TemplateContent": t.content,
+            "AuditStatus": TEMPLATE_AUDIT[t.status], "OuterTemplateType": t.type,
+            "TemplateType": INTERNAL_TEMPLATE_TYPE[t.type], "CreateDate": t.create_date, "OrderId": "",
+            "SignatureName": t.sign_name, "TrafficDriving": "",
+            "Reason": list_reason(t.status, t.create_date, t.reason),
+        } for t in page]}
+
+    def query_sms_sign_list(self, params: Params, request_id: str) -> dict[str, Any]:
+        index, size = page_of(params)
+        signs = list(self.backend.catalog.signs.values())
+        page = signs[(index - 1) * size:index * size]
+        return {"TotalCount": len(signs), "CurrentPage": index, "PageSize": size, "SmsSignList": [{
+            "SignName": s.name, "AuditStatus": SIGN_AUDIT[s.status], "CreateDate": s.create_date, "OrderId": "",
+            "BusinessType": BUSINESS_TYPE.get(s.scene, GENERAL_BUSINESS_TYPE),
+            "Reason": list_reason(s.status, s.create_date, s.reason), "AppIcpRecordId": 0, "TrademarkId": 0,
+            "AuthorizationLetterId": 0, "authorizationLetterAuditPass": False,
+        } for s in page]}

@@ -9,6 +9,13 @@ from alibabacloud_dysmsapi20170525 import models
 from emulator_wire import NOTIFY, PHONE, SIGN, VERIFY
 
 OTHER_PHONE = "13900139000"
+HOUR_START = 1767225600  # 2026-01-01 00:00:00 UTC (08:00 in China): a whole minute and a whole hour
+
+
+@pytest.fixture(autouse=True)
+def whole_hour(emulator):
+    """Pin the clock to the start of an hour so the clock-aligned windows are predictable."""
+    emulator.clock.set(HOUR_START)
 
 
 def send(client, phones=PHONE, template=VERIFY, sign=SIGN, params=None):
@@ -23,7 +30,14 @@ def test_verification_codes_are_limited_to_one_per_minute(sms, emulator):
     emulator.clock.advance(59)
     body = send(sms)
     assert (body.code, body.message) == ("isv.BUSINESS_LIMIT_CONTROL", "触发分钟级流控Permits:1")
-    emulator.clock.advance(2)
+    emulator.clock.advance(1)  # the next whole minute starts
+    assert send(sms).code == "OK"
+
+
+def test_the_minute_window_resets_at_the_whole_minute_not_60_seconds_after_a_send(sms, emulator):
+    emulator.clock.advance(59.5)
+    assert send(sms).code == "OK"
+    emulator.clock.advance(1)  # one second later, but in the next minute (整点)
     assert send(sms).code == "OK"
 
 
@@ -41,7 +55,27 @@ def test_verification_codes_are_limited_to_five_per_hour(sms, emulator):
         emulator.clock.advance(61)
     body = send(sms)
     assert (body.code, body.message) == ("isv.BUSINESS_LIMIT_CONTROL", "触发小时级流控Permits:5")
-    emulator.clock.advance(3600 - 5 * 61 + 1)  # the first send leaves the rolling hour
+    emulator.clock.set(HOUR_START + 3600)  # the next whole hour: the five sends no longer count
+    assert send(sms).code == "OK"
+
+
+def test_the_hour_window_resets_at_the_whole_hour_not_3600_seconds_after_a_send(sms, emulator):
+    emulator.clock.advance(3600 - 5 * 61)
+    for _ in range(5):
+        assert send(sms).code == "OK"
+        emulator.clock.advance(60)
+    assert send(sms).code == "isv.BUSINESS_LIMIT_CONTROL"  # still the same hour
+    emulator.clock.set(HOUR_START + 3600)
+    assert send(sms).code == "OK"  # a rolling hour would still hold five sends
+
+
+def test_the_day_window_rolls_24_hours_from_each_send(sms, emulator):
+    for _ in range(10):
+        assert send(sms).code == "OK"
+        emulator.clock.advance(721)
+    emulator.clock.set(HOUR_START + 86400 - 1)  # past midnight in China and UTC, within 24 h of the first send
+    assert send(sms).message == "触发天级流控Permits:10"
+    emulator.clock.set(HOUR_START + 86401)  # the first send is more than 24 h old
     assert send(sms).code == "OK"
 
 
@@ -63,7 +97,7 @@ def test_a_number_gets_at_most_40_verification_codes_a_day_over_all_signs(sms, e
             assert send(sms, sign=sign).code == "OK"
         emulator.clock.advance(721)
     body = send(sms, sign=signs[4])
-    assert (body.code, body.message) == ("isv.BUSINESS_LIMIT_CONTROL", "触发天级流控Permits:40")
+    assert (body.code, body.message) == ("isv.BUSINESS_LIMIT_CONTROL", "触发号码天级流控Permits:40")
 
 
 def test_notifications_are_limited_to_50_a_day_per_sign_template_and_number(sms, emulator):
@@ -91,7 +125,7 @@ def test_a_number_repeated_in_one_request_counts_twice(sms, emulator):
 
 
 def test_refused_sends_do_not_use_permits(sms):
-    assert send(sms, params={"code": "x"}).code == "isv.INVALID_PARAMETERS"
+    assert send(sms, params={"code": "x"}).code == "isv.TEMPLATE_PARAMS_ILLEGAL"
     assert send(sms).code == "OK"
 
 

@@ -151,7 +151,7 @@ def test_query_template_answers_ints_and_get_template_answers_strings(any_sms, c
     got = any_sms.get_sms_template(models.GetSmsTemplateRequest(template_code=code)).body
     assert (got.template_status, got.template_type) == (str(status), str(kind))
     assert got.template_content == queried.template_content
-    expected_variables = {VERIFY: {"code": "numberCaptcha"}, NOTIFY: {"name": "others", "order": "others"}}
+    expected_variables = {VERIFY: {"code": "numberCaptcha"}, NOTIFY: {"name": "name", "order": "other_number2"}}
     if code in expected_variables:
         assert json.loads(got.variable_attribute) == expected_variables[code]
 
@@ -188,7 +188,7 @@ def documented_fields(model):
 def test_get_sms_template_and_sign_answer_documented_fields_with_documented_types(wire, action, query, model, types):
     reply = wire(action=action, query=query).acs3()
     assert (reply.status, reply.code, reply.body["Message"]) == (200, "OK", "OK")
-    assert set(reply.body) <= documented_fields(model), set(reply.body) - documented_fields(model)
+    assert set(reply.body) == documented_fields(model), set(reply.body) ^ documented_fields(model)
     assert {name: type(reply.body[name]) for name in types} == types
     assert set(reply.body["AuditInfo"]) == {"AuditDate", "RejectInfo"}
 
@@ -198,3 +198,97 @@ def test_get_sms_template_and_sign_answer_documented_fields_with_documented_type
 def test_get_sms_template_and_sign_require_their_parameter(wire, action, code):
     reply = wire(action=action, query={}).acs3()
     assert (reply.status, reply.code) == (400, code)
+
+
+def test_get_sms_template_reports_the_seeded_variable_attributes_and_defaults_the_rest(sms, emulator):
+    emulator.seed({"sms": {"templates": [
+        {"code": "SMS_300000002", "type": 1, "content": "${a}在${b}", "variableAttribute": {"b": "time"}},
+        {"code": "SMS_300000003", "type": 0, "content": "验证码${c}"}]}})
+    got = sms.get_sms_template(models.GetSmsTemplateRequest(template_code="SMS_300000002")).body
+    assert json.loads(got.variable_attribute) == {"a": "others", "b": "time"}
+    got = sms.get_sms_template(models.GetSmsTemplateRequest(template_code="SMS_300000003")).body
+    assert json.loads(got.variable_attribute) == {"c": "numberCaptcha"}
+
+
+@pytest.mark.parametrize(("template", "field"), [
+    ({"code": "X", "content": "${a}", "variableAttribute": {"a": "emoji"}}, "sms.templates[0].variableAttribute.a"),
+    ({"code": "X", "content": "${a}", "variableAttribute": {"b": "time"}}, "sms.templates[0].variableAttribute"),
+    ({"code": "X", "content": "${a}", "variableAttribute": ["time"]}, "sms.templates[0].variableAttribute"),
+])
+def test_seeded_variable_attributes_are_validated(emulator, template, field):
+    with pytest.raises(ValueError, match=re.escape(field)):
+        emulator.seed({"sms": {"templates": [template]}})
+
+
+def test_get_sms_template_answers_the_file_lists_and_vendor_status_in_their_documented_shapes(wire):
+    body = wire(action="GetSmsTemplate", query={"TemplateCode": NOTIFY}).acs3().body
+    assert (body["FileUrlList"], body["MoreDataFileUrlList"]) == ({"FileUrl": []}, {"MoreDataFileUrl": []})
+    assert (body["SignList"], body["VendorAuditStatus"], body["IntlType"]) == ({"SignList": []}, {}, 0)
+    parsed = models.GetSmsTemplateResponseBody().from_map(body)
+    assert parsed.file_url_list.file_url == [] and parsed.sign_list.sign_list == []
+
+
+def list_all(client, action, request_type, size):
+    pages, index = [], 1
+    while True:
+        body = getattr(client, action)(request_type(page_index=index, page_size=size)).body
+        pages.append(body)
+        if index * size >= body.total_count:
+            return pages
+        index += 1
+
+
+def test_query_sms_template_list_pages_through_every_template(sms):
+    pages = list_all(sms, "query_sms_template_list", models.QuerySmsTemplateListRequest, 2)
+    assert [(p.current_page, p.page_size, p.total_count) for p in pages] == [(1, 2, 5), (2, 2, 5), (3, 2, 5)]
+    items = [item for page in pages for item in page.sms_template_list]
+    assert [item.template_code for item in items] == [f"SMS_10000000{i}" for i in range(1, 6)]
+    by_code = {item.template_code: item for item in items}
+    assert (by_code[VERIFY].audit_status, by_code[VERIFY].outer_template_type, by_code[VERIFY].template_type) == (
+        "AUDIT_STATE_PASS", 0, 2)  # TemplateType is Aliyun's internal numbering: 2 verification, 0 notification
+    assert (by_code[NOTIFY].outer_template_type, by_code[NOTIFY].template_type) == (1, 0)
+    assert by_code[REVIEWING_TEMPLATE].audit_status == "AUDIT_STATE_INIT"
+    rejected = by_code[REJECTED_TEMPLATE]
+    assert (rejected.audit_status, rejected.reason.reject_info) == ("AUDIT_STATE_NOT_PASS", "营销内容需补充退订方式")
+
+
+def test_query_sms_sign_list_pages_and_names_each_signs_state_and_scene(sms, emulator):
+    emulator.seed({"sms": {"signs": [{"name": "验证码签名", "scene": "verification", "status": 10}]}})
+    body = sms.query_sms_sign_list(models.QuerySmsSignListRequest(page_index=1, page_size=50)).body
+    assert (body.code, body.total_count, body.current_page, body.page_size) == ("OK", 4, 1, 50)
+    states = {item.sign_name: (item.audit_status, item.business_type) for item in body.sms_sign_list}
+    assert states == {SIGN: ("AUDIT_STATE_PASS", "通用"), REVIEWING_SIGN: ("AUDIT_STATE_INIT", "通用"),
+                      REJECTED_SIGN: ("AUDIT_STATE_NOT_PASS", "通用"), "验证码签名": ("AUDIT_STATE_CANCEL", "验证码")}
+    rejected = next(item for item in body.sms_sign_list if item.sign_name == REJECTED_SIGN)
+    assert rejected.reason.reject_info == "签名与营业执照主体不一致"
+    defaults = sms.query_sms_sign_list(models.QuerySmsSignListRequest()).body
+    assert (defaults.current_page, defaults.page_size, len(defaults.sms_sign_list)) == (1, 10, 4)
+
+
+@pytest.mark.parametrize(("action", "item_model"), [
+    ("QuerySmsTemplateList", models.QuerySmsTemplateListResponseBodySmsTemplateList),
+    ("QuerySmsSignList", models.QuerySmsSignListResponseBodySmsSignList),
+])
+def test_the_list_actions_answer_every_documented_field(wire, action, item_model):
+    body = wire(action=action, query={"PageIndex": "1", "PageSize": "1"}).acs3().body
+    list_name = "SmsTemplateList" if action == "QuerySmsTemplateList" else "SmsSignList"
+    assert set(body) == {"Code", "Message", "RequestId", "TotalCount", "CurrentPage", "PageSize", list_name}
+    assert set(body[list_name][0]) == documented_fields(item_model)
+    assert set(body[list_name][0]["Reason"]) == {"RejectDate", "RejectInfo", "RejectSubInfo"}
+
+
+@pytest.mark.parametrize("query", [{"PageSize": "51"}, {"PageSize": "0"}, {"PageIndex": "0"}])
+def test_the_list_actions_check_their_paging(wire, query):
+    reply = wire(action="QuerySmsTemplateList", query=query).acs3()
+    assert (reply.status, reply.code) == (200, "isv.INVALID_PARAMETERS")
+
+
+def test_the_retired_queries_can_be_seeded_to_answer_as_removed(sms, emulator):
+    assert sms.query_sms_template(models.QuerySmsTemplateRequest(template_code=VERIFY)).body.code == "OK"
+    emulator.seed({"sms": {"retiredActions": ["QuerySmsTemplate", "QuerySmsSign"]}})
+    body = sms.query_sms_template(models.QuerySmsTemplateRequest(template_code=VERIFY)).body
+    assert (body.code, body.message) == ("isv.INTERFACE_OFFLINE", "接口已下线")
+    assert sms.query_sms_sign(models.QuerySmsSignRequest(sign_name=SIGN)).body.code == "isv.INTERFACE_OFFLINE"
+    assert sms.get_sms_template(models.GetSmsTemplateRequest(template_code=VERIFY)).body.code == "OK"
+    with pytest.raises(ValueError, match="sms.retiredActions"):
+        emulator.seed({"sms": {"retiredActions": ["SendSms"]}})

@@ -92,8 +92,8 @@ def test_send_sms_takes_at_most_1000_numbers(sms, emulator):
 
 @pytest.mark.parametrize(("sign", "template", "code"), [
     ("没有这个签名", NOTIFY, "isv.SMS_SIGNATURE_ILLEGAL"),
-    (REVIEWING_SIGN, NOTIFY, "isv.SMS_SIGNATURE_ILLEGAL"),
-    (REJECTED_SIGN, NOTIFY, "isv.SMS_SIGNATURE_ILLEGAL"),
+    (REVIEWING_SIGN, NOTIFY, "isv.SIGN_STATE_ILLEGAL"),
+    (REJECTED_SIGN, NOTIFY, "isv.SIGN_STATE_ILLEGAL"),
     (SIGN, "SMS_999999999", "isv.SMS_TEMPLATE_ILLEGAL"),
     (SIGN, REVIEWING_TEMPLATE, "isv.SMS_TEMPLATE_ILLEGAL"),
     (SIGN, REJECTED_TEMPLATE, "isv.SMS_TEMPLATE_ILLEGAL"),
@@ -127,12 +127,47 @@ def test_a_value_of_exactly_35_characters_is_accepted(sms):
 
 
 @pytest.mark.parametrize(("value", "code"), [
-    ("1234", "OK"), ("123456", "OK"), ("a1B2", "OK"),
-    ("123", "isv.INVALID_PARAMETERS"), ("1234567", "isv.INVALID_PARAMETERS"), ("12 34", "isv.INVALID_PARAMETERS"),
-    ("12-34", "isv.INVALID_PARAMETERS"), ("验证码12", "isv.INVALID_PARAMETERS"),
+    ("1234", "OK"), ("123456", "OK"),
+    ("a1B2", "isv.TEMPLATE_PARAMS_ILLEGAL"), ("123", "isv.TEMPLATE_PARAMS_ILLEGAL"),
+    ("1234567", "isv.TEMPLATE_PARAMS_ILLEGAL"), ("12 34", "isv.TEMPLATE_PARAMS_ILLEGAL"),
+    ("12-34", "isv.TEMPLATE_PARAMS_ILLEGAL"), ("验证码12", "isv.TEMPLATE_PARAMS_ILLEGAL"),
 ])
-def test_verification_values_must_be_4_to_6_letters_or_digits(sms, value, code):
-    assert send(sms, template=VERIFY, params={"code": value}).code == code
+def test_a_number_captcha_value_must_be_4_to_6_digits(sms, emulator, value, code):
+    assert emulator.state.sms.catalog.template(VERIFY).attributes == {"code": "numberCaptcha"}
+    body = send(sms, template=VERIFY, params={"code": value})
+    assert body.code == code
+    if code != "OK":
+        assert body.message == "模版变量里包含非法关键字"
+
+
+ATTRIBUTE_TEMPLATE = {
+    "code": "SMS_300000001", "name": "属性", "type": 1, "status": 1,
+    "content": "${who}的${code}于${when}到期，金额${amount}，单号${order}，电话${phone}。",
+    "variableAttribute": {"code": "characterWithNumber2", "when": "time", "amount": "money",
+                          "order": "other_number2", "phone": "phone_number2", "who": "name"},
+}
+GOOD = {"who": "张三", "code": "ab12", "when": "2026-01-02 10:30", "amount": "12.50", "order": "ORD-7731",
+        "phone": "0571-82123456"}
+
+
+@pytest.mark.parametrize(("changes", "code"), [
+    ({}, "OK"),
+    ({"code": "1234", "phone": "13800138000", "when": "2026年1月2日下午3点"}, "OK"),
+    ({"code": "ab1"}, "isv.TEMPLATE_PARAMS_ILLEGAL"),
+    ({"code": "ab12cd3"}, "isv.TEMPLATE_PARAMS_ILLEGAL"),
+    ({"when": "soon"}, "isv.TEMPLATE_PARAMS_ILLEGAL"),
+    ({"when": "2026_01_02"}, "isv.TEMPLATE_PARAMS_ILLEGAL"),
+    ({"amount": "12元"}, "isv.TEMPLATE_PARAMS_ILLEGAL"),
+    ({"order": "单号7731"}, "isv.TEMPLATE_PARAMS_ILLEGAL"),
+    ({"phone": "1234"}, "isv.TEMPLATE_PARAMS_ILLEGAL"),
+    ({"phone": "12345678901234"}, "isv.TEMPLATE_PARAMS_ILLEGAL"),  # 14 digits: neither mobile nor fixed line
+    ({"phone": "电话95679"}, "isv.TEMPLATE_PARAMS_ILLEGAL"),
+])
+def test_each_value_is_checked_against_its_variables_attribute(sms, emulator, changes, code):
+    emulator.seed({"sms": {"templates": [ATTRIBUTE_TEMPLATE]}})
+    body = send(sms, template="SMS_300000001", params={**GOOD, **changes})
+    assert body.code == code
+    assert len(emulator.messages()) == (1 if code == "OK" else 0)
 
 
 def test_extra_template_keys_are_kept_but_not_required(sms, emulator):
@@ -185,7 +220,7 @@ def test_send_batch_sms_gives_each_number_its_sign_and_values(any_sms, emulator)
     (["13800138000", "1380013800"], None, [ORDER, ORDER], "isv.MOBILE_NUMBER_ILLEGAL"),
     ([f"139{i:08d}" for i in range(101)], None, [ORDER] * 101, "isv.MOBILE_COUNT_OVER_LIMIT"),
     ([PHONE, PHONE], [SIGN], [ORDER, ORDER], "isv.INVALID_PARAMETERS"),
-    ([PHONE, PHONE], [SIGN, REVIEWING_SIGN], [ORDER, ORDER], "isv.SMS_SIGNATURE_ILLEGAL"),
+    ([PHONE, PHONE], [SIGN, REVIEWING_SIGN], [ORDER, ORDER], "isv.SIGN_STATE_ILLEGAL"),
     ([PHONE], None, [ORDER, ORDER], "isv.INVALID_PARAMETERS"),
     ([PHONE], None, None, "isv.TEMPLATE_MISSING_PARAMETERS"),
     ([PHONE], None, ["name"], "isv.INVALID_JSON_PARAM"),
@@ -220,3 +255,21 @@ def test_the_outbox_keeps_only_the_newest_messages(sms, emulator):
     for order in range(5):
         send(sms, params={"name": "a", "order": str(order)})
     assert [m["params"]["order"] for m in emulator.messages()] == ["4", "3", "2"]
+
+
+@pytest.mark.parametrize(("query", "code", "message", "detail"), [
+    ({"TemplateCode": NOTIFY, "TemplateParam": '{"name": "a"}'},
+     "isv.TEMPLATE_MISSING_PARAMETERS", "模板变量缺少对应参数值", "order"),
+    ({"TemplateCode": NOTIFY, "TemplateParam": '{"name": "a", "order": 1}'},
+     "isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值", "order"),
+    ({"TemplateCode": VERIFY, "TemplateParam": '{"code": "ab12"}'},
+     "isv.TEMPLATE_PARAMS_ILLEGAL", "模版变量里包含非法关键字", "code(numberCaptcha)"),
+    ({"TemplateCode": "SMS_999999999"}, "isv.SMS_TEMPLATE_ILLEGAL", "模板不合法(不存在或被拉黑)", "SMS_999999999"),
+    ({"TemplateCode": NOTIFY, "SignName": "没有这个签名"},
+     "isv.SMS_SIGNATURE_ILLEGAL", "签名不合法(不存在或被拉黑)", "没有这个签名"),
+])
+def test_messages_are_aliyuns_published_text_and_the_detail_is_a_field_of_its_own(wire, query, code, message,
+                                                                                    detail):
+    reply = wire(action="SendSms", query={"PhoneNumbers": PHONE, "SignName": SIGN, **query}).acs3()
+    assert (reply.status, reply.code, reply.body["Message"]) == (200, code, message)
+    assert detail in reply.body["EmulatorDetail"]

@@ -14,7 +14,8 @@ from shared.elements import runtime
 APPROVER_TEMPLATE = "SMS_100000003"  # ${userNick}发起的${processTitle}需要您审批，请及时处理。
 CC_TEMPLATE = "SMS_100000006"
 CC_TEMPLATE_SEED = {"code": CC_TEMPLATE, "name": "抄送通知", "type": 1, "status": 1,
-                    "content": "${userNick}发起的${processTitle}已抄送给您，请知悉。"}
+                    "content": "${userNick}发起的${processTitle}已抄送给您，请知悉。",
+                    "variableAttribute": {"userNick": "user_nick", "processTitle": "others"}}
 DEFAULTS = {"approver": {"service": "SMS.Default", "templateCode": APPROVER_TEMPLATE},
             "cc": {"service": "SMS.Default", "templateCode": CC_TEMPLATE}}
 # The sample approval node names u1 and the role "approver" (u1, u4 without a usable phone, u5).
