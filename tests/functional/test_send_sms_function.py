@@ -139,6 +139,8 @@ PROVIDER_ANSWERS = [  # Aliyun's answers by whose fault they are (README "Failur
     ({"type": "error", "code": "isv.SMS_TEMPLATE_ILLEGAL"}, 422, None),
     ({"type": "error", "code": "isv.TEMPLATE_MISSING_PARAMETERS"}, 422, None),
     ({"type": "error", "code": "isv.PARAM_NOT_SUPPORT_URL"}, 422, None),
+    ({"type": "error", "code": "isv.SMS_TEST_SIGN_TEMPLATE_LIMIT"}, 422, None),  # a test sign, a real template
+    ({"type": "error", "code": "isv.SMS_TEST_TEMPLATE_PARAMS_ILLEGAL"}, 422, None),
     ({"type": "error", "code": "isv.BUSINESS_LIMIT_CONTROL"}, 429, "60"),
     ({"type": "error", "code": "Throttling.User", "status": 400}, 429, "1"),
     ({"type": "error", "code": "isv.AMOUNT_NOT_ENOUGH"}, 502, None),
