@@ -21,7 +21,7 @@ from emulator.core.chaos import Fault
 from emulator.core.errors import (
     BusinessError,
     CustomBusinessError,
-    InvalidApiNotFound,
+    InvalidActionNotFound,
     InvalidVersion,
     PopError,
     gateway_error,
@@ -132,7 +132,7 @@ class Router:
                 raise InvalidVersion(f"Specified parameter Version is not valid: {call.version!r}.")
             api = emulator.apis[spec.name]
             if not api.has_action(call.action):
-                raise InvalidApiNotFound(f"Specified api is not found: {call.action}@{call.version}.")
+                raise InvalidActionNotFound()
             outcome = emulator.chaos.draw(spec.name, call.action)
             if outcome.delay_ms:
                 self._sleep(outcome.delay_ms / 1000)

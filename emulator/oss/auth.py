@@ -18,7 +18,8 @@ is ``x-oss-date`` when present, else ``Date``.
 
 Both: ``x-oss-date`` / ``Date`` within 15 minutes of *real* time (``RequestTimeTooSkewed``), and a
 key seeded with a security token demands exactly that token in ``x-oss-security-token`` (V1 via
-alibabacloud-oss-v2 sends it as ``security-token``). Requests without ``Authorization`` are
+alibabacloud-oss-v2 sends it as ``security-token``): past its expiry ``SecurityTokenExpired``, any
+other fault ``InvalidSecurityToken``. Requests without ``Authorization`` are
 anonymous, which the emulator's private buckets refuse (``AccessDenied``), presigned URLs included.
 """
 
@@ -34,7 +35,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, unquote
 
-from emulator.core.credentials import AccessKey, KeyStore
+from emulator.core.credentials import AccessKey, KeyStore, TokenFault
 from emulator.core.exchange import Request
 from emulator.oss.errors import (
     AccessDenied,
@@ -42,6 +43,7 @@ from emulator.oss.errors import (
     InvalidArgument,
     InvalidSecurityToken,
     RequestTimeTooSkewed,
+    SecurityTokenExpired,
     SignatureDoesNotMatch,
 )
 
@@ -207,7 +209,10 @@ class OssVerifier:
             raise InvalidAccessKeyId(OSSAccessKeyId=key_id)
         if not key.active:
             raise InvalidAccessKeyId("The OSS Access Key Id you provided is disabled.", OSSAccessKeyId=key_id)
-        if (token or None) != key.security_token:
+        fault = self.keys.token_fault(key, token)
+        if fault is TokenFault.EXPIRED:
+            raise SecurityTokenExpired()
+        if fault is not None:
             raise InvalidSecurityToken()
         return key
 

@@ -146,7 +146,7 @@ def test_sts_credentials_need_their_token(emulator):
     good = emulator.kms_client(access_key_id=STS_KEY, access_key_secret=STS_SECRET, security_token=STS_TOKEN)
     assert get(good, "sms/default").secret_name == "sms/default"
     wrong = emulator.kms_client(access_key_id=STS_KEY, access_key_secret=STS_SECRET, security_token="other")
-    assert client_error(lambda: get(wrong, "sms/default")).code == "InvalidSecurityToken.MismatchWithAccessKey"
+    assert client_error(lambda: get(wrong, "sms/default")).code == "InvalidSecurityToken.Malformed"
 
 
 def test_encrypt_and_decrypt_round_trip(any_kms):
