@@ -181,15 +181,15 @@ def test_an_http_fault_is_a_server_exception(kms, emulator):
     emulator.set_chaos([kms_rule({"type": "http", "status": 503})])
     with pytest.raises(exceptions.ServerException) as info:
         get(kms, "sms/default")
-    assert (info.value.status_code, info.value.code) == (503, "ServiceUnavailable")
+    assert (info.value.status_code, info.value.code) == (503, "ServiceUnavailableTemporary")
     assert kms.decrypt(models.DecryptRequest(ciphertext_blob=kms.encrypt(
         models.EncryptRequest(key_id="k", plaintext="p")).body.ciphertext_blob)).body.plaintext == "p"
 
 
 def test_an_error_fault_without_status_is_a_400_not_a_business_code(kms, emulator):
-    emulator.set_chaos([kms_rule({"type": "error", "code": "Rejected.Throttling"})])
+    emulator.set_chaos([kms_rule({"type": "error", "code": "Forbidden.NoPermission"})])
     error = client_error(lambda: get(kms, "sms/default"))
-    assert (error.status_code, error.code) == (400, "Rejected.Throttling")
+    assert (error.status_code, error.code) == (400, "Forbidden.NoPermission")
 
 
 def test_a_dropped_connection_is_unretryable(kms, emulator):
