@@ -165,6 +165,14 @@ class InvalidRange(OssError):
     message = "The requested range cannot be satisfied."
 
 
+class PreconditionFailed(OssError):
+    """An ``If-Match`` / ``If-Unmodified-Since`` that does not hold (``Condition`` names it)."""
+
+    code = "PreconditionFailed"
+    status = 412
+    message = "At least one of the pre-conditions you specified did not hold."
+
+
 class MethodNotAllowed(OssError):
     code = "MethodNotAllowed"
     status = 405
