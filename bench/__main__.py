@@ -10,7 +10,8 @@ import sys
 
 from bench.common import Figure, exit_code, measure, print_table
 
-BENCHES = ["send_overhead", "fanout", "imports", "config_load", "send_sms_function", "verify_store", "send_log"]
+BENCHES = ["send_overhead", "fanout", "imports", "config_load", "config_revalidate", "send_sms_function",
+           "verify_store", "send_log"]
 
 
 def main(argv: list[str]) -> int:

@@ -46,7 +46,7 @@ class Emulator:
         self.ids = Ids(random_seed)
         self.chaos = Chaos(random_seed)
         self.stats = Stats()
-        self.keys = KeyStore()
+        self.keys = KeyStore(self.clock.now)
         self.nonces = NonceCache()
         self.verifier = SignatureVerifier(self.keys, self.nonces)
         self.services: dict[str, ServiceSpec] = {spec.name: spec for spec in SERVICES}

@@ -84,9 +84,14 @@ class IncompleteSignature(PopError):
 
 
 class SignatureDoesNotMatch(PopError):
+    """RPC v2's wording; ACS3's is :data:`ACS3_SIGNATURE_MISMATCH` (the gateway words them differently)."""
+
     code = "SignatureDoesNotMatch"
     status = 400
     message = "Specified signature is not matched with our calculation."
+
+
+ACS3_SIGNATURE_MISMATCH = "Specified signature does not match our calculation."
 
 
 class InvalidAccessKeyIdNotFound(PopError):
@@ -107,6 +112,18 @@ class InvalidSecurityTokenMismatch(PopError):
     message = "Specified SecurityToken mismatch with the AccessKey."
 
 
+class InvalidSecurityTokenExpired(PopError):
+    code = "InvalidSecurityToken.Expired"
+    status = 400
+    message = "Specified SecurityToken is expired."
+
+
+class InvalidSecurityTokenMalformed(PopError):
+    code = "InvalidSecurityToken.Malformed"
+    status = 400
+    message = "Specified SecurityToken is malformed."
+
+
 class InvalidTimeStampFormat(PopError):
     code = "InvalidTimeStamp.Format"
     status = 400
@@ -125,8 +142,10 @@ class SignatureNonceUsed(PopError):
     message = "Specified signature nonce was used already."
 
 
-class InvalidApiNotFound(PopError):
-    code = "InvalidApi.NotFound"
+class InvalidActionNotFound(PopError):
+    """An action the service does not have (Dysmsapi's error-code list: 404, this message)."""
+
+    code = "InvalidAction.NotFound"
     status = 404
     message = "Specified api is not found, please check your url and method."
 
@@ -164,7 +183,7 @@ class ServiceUnavailable(PopError):
 GATEWAY_MESSAGES: dict[str, str] = {
     cls.code: cls.message
     for cls in (ThrottlingUser, ForbiddenRam, InternalError, ServiceUnavailable, SignatureDoesNotMatch,
-                InvalidAccessKeyIdNotFound, InvalidApiNotFound)
+                InvalidAccessKeyIdNotFound, InvalidActionNotFound)
 }
 
 

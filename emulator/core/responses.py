@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from emulator.core.errors import MissingParameter
+from emulator.core.errors import MissingParameter, PopError
 
 Params = dict[str, str]
 Handler = Callable[[Params, str], dict[str, Any]]
@@ -34,10 +34,13 @@ class BaseResponse:
     """Maps a service's action names to its handlers; what routing calls (see :mod:`emulator.core.routing`).
 
     ``business_messages`` are the service's business codes and their messages (a chaos ``error``
-    fault naming a known code answers its message); ``envelope`` leads every successful body.
+    fault naming a known code answers its message); ``fault_errors`` are the service's own gateway
+    errors a chaos fault stands for (an ``error`` fault naming one keeps its status and message, an
+    ``http`` fault without a code answers the one with its status); ``envelope`` leads every successful body.
     """
 
     business_messages: ClassVar[Mapping[str, str]] = {}
+    fault_errors: ClassVar[tuple[type[PopError], ...]] = ()
     envelope: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, actions: Mapping[str, Handler]) -> None:

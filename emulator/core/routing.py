@@ -21,7 +21,7 @@ from emulator.core.chaos import Fault
 from emulator.core.errors import (
     BusinessError,
     CustomBusinessError,
-    InvalidApiNotFound,
+    InvalidActionNotFound,
     InvalidVersion,
     PopError,
     gateway_error,
@@ -66,21 +66,26 @@ def is_browser_visit(request: Request) -> bool:
 
 
 def fault_response(fault: Fault, request_id: str, host_id: str, messages: dict[str, str],
-                   error_status: int | None = None) -> Response:
+                   error_status: int | None = None, own_errors: tuple[type[PopError], ...] = ()) -> Response:
     """The answer a chaos fault stands for; ``error_status`` is the service's
-    :attr:`~emulator.core.service.ServiceSpec.error_fault_status`."""
+    :attr:`~emulator.core.service.ServiceSpec.error_fault_status`, ``own_errors`` its
+    :attr:`~emulator.core.responses.BaseResponse.fault_errors`."""
     if fault.type == "drop":
         return Response.dropped()
     if fault.type == "garbage":
         return Response(200, GARBAGE_BODY, {"Content-Type": "text/html"})
     code = fault.code or ""
+    own = next((cls for cls in own_errors if cls.code == code), None)
     if fault.type == "error" and fault.status is None and error_status is None:
         error = CustomBusinessError(code, fault.message or messages.get(code) or code)
         return business_response(error, request_id)
-    status = fault.status or (error_status if fault.type == "error" else None) or 503
+    status = fault.status or (own.status if own else None) or (error_status if fault.type == "error" else None) or 503
+    if not code:
+        own = next((cls for cls in own_errors if cls.status == status), None)
+        code = own.code if own else STATUS_CODES.get(status, "InternalError")
     headers = {"x-acs-retry-after": str(fault.retry_after_ms)} if fault.retry_after_ms else None
-    pop = gateway_error(code or STATUS_CODES.get(status, "InternalError"), status, fault.message, headers)
-    return error_response(pop, request_id, host_id)
+    message = fault.message or (own.message if own and own.status == status else None)
+    return error_response(gateway_error(code, status, message, headers), request_id, host_id)
 
 
 def error_response(error: PopError, request_id: str, host_id: str) -> Response:
@@ -132,13 +137,13 @@ class Router:
                 raise InvalidVersion(f"Specified parameter Version is not valid: {call.version!r}.")
             api = emulator.apis[spec.name]
             if not api.has_action(call.action):
-                raise InvalidApiNotFound(f"Specified api is not found: {call.action}@{call.version}.")
+                raise InvalidActionNotFound()
             outcome = emulator.chaos.draw(spec.name, call.action)
             if outcome.delay_ms:
                 self._sleep(outcome.delay_ms / 1000)
             if outcome.fault is not None:
                 return fault_response(outcome.fault, request_id, host_id, dict(api.business_messages),
-                                      spec.error_fault_status)
+                                      spec.error_fault_status, api.fault_errors)
             with emulator.lock:
                 if emulator.generation != generation:
                     return Response.dropped()  # the state was reset while this request waited

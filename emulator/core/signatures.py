@@ -2,7 +2,14 @@
 
 Both follow what ``alibabacloud_tea_openapi.utils`` produces (see docs/aliyun-wire.md §1.2, §1.3):
 timestamps must be within 15 minutes of *real* wall time, a nonce may be used once per AccessKey
-within that window, and a key seeded with a security token demands exactly that token.
+within that window, and a key seeded with a security token demands exactly that token (checked
+before the signature, as the gateway must read the token to know an STS key at all): none is
+``MissingSecurityToken``, its own past its expiry ``InvalidSecurityToken.Expired``, another key's
+``InvalidSecurityToken.MismatchWithAccessKey``, anything else ``InvalidSecurityToken.Malformed``.
+A wrong signature answers the gateway's own wording with what the server signed: ACS3
+``Specified signature does not match our calculation. server StringToSign is [...] server
+CanonicalRequest is [...]``, RPC ``Specified signature is not matched with our calculation. server
+string to sign is:...``.
 """
 
 from __future__ import annotations
@@ -17,11 +24,14 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from emulator.core.credentials import AccessKey, KeyStore
+from emulator.core.credentials import AccessKey, KeyStore, TokenFault
 from emulator.core.errors import (
+    ACS3_SIGNATURE_MISMATCH,
     IncompleteSignature,
     InvalidAccessKeyIdInactive,
     InvalidAccessKeyIdNotFound,
+    InvalidSecurityTokenExpired,
+    InvalidSecurityTokenMalformed,
     InvalidSecurityTokenMismatch,
     InvalidTimeStampExpired,
     InvalidTimeStampFormat,
@@ -94,7 +104,8 @@ def canonical_headers(request: Request, signed: list[str]) -> str:
     return "".join(lines)
 
 
-def acs3_string_to_sign(request: Request, signed: list[str], payload_hash: str) -> str:
+def acs3_string_to_sign(request: Request, signed: list[str], payload_hash: str) -> tuple[str, str]:
+    """(StringToSign, CanonicalRequest) of an ACS3 request."""
     canonical_request = "\n".join([
         request.method,
         request.path or "/",
@@ -103,7 +114,7 @@ def acs3_string_to_sign(request: Request, signed: list[str], payload_hash: str) 
         ";".join(signed),
         payload_hash,
     ])
-    return f"{ACS3_ALGORITHM}\n{sha256_hex(canonical_request.encode('utf-8'))}"
+    return f"{ACS3_ALGORITHM}\n{sha256_hex(canonical_request.encode('utf-8'))}", canonical_request
 
 
 def acs3_signature(secret: str, string_to_sign: str) -> str:
@@ -169,10 +180,11 @@ class SignatureVerifier:
         payload_hash = sha256_hex(request.body)
         if request.headers.get("x-acs-content-sha256", payload_hash) != payload_hash:
             raise SignatureDoesNotMatch("The x-acs-content-sha256 header does not match the request body.")
-        string_to_sign = acs3_string_to_sign(request, signed, payload_hash)
-        if not hmac.compare_digest(acs3_signature(key.secret, string_to_sign), fields["Signature"].lower()):
-            raise SignatureDoesNotMatch(f"{SignatureDoesNotMatch.message} server string to sign is:{string_to_sign}")
         self._check_token(key, request.headers.get("x-acs-security-token"))
+        string_to_sign, canonical_request = acs3_string_to_sign(request, signed, payload_hash)
+        if not hmac.compare_digest(acs3_signature(key.secret, string_to_sign), fields["Signature"].lower()):
+            raise SignatureDoesNotMatch(f"{ACS3_SIGNATURE_MISMATCH} server StringToSign is [{string_to_sign}] "
+                                        f"server CanonicalRequest is [{canonical_request}]")
         self._use_nonce(key, nonce)
         return key
 
@@ -186,10 +198,10 @@ class SignatureVerifier:
         if not params.get("Timestamp"):
             raise MissingParameter("Timestamp")
         self._check_time(params["Timestamp"])
+        self._check_token(key, params.get("SecurityToken"))
         string_to_sign = rpc_string_to_sign(request.method, params)
         if not hmac.compare_digest(rpc_signature(key.secret, string_to_sign), params["Signature"]):
             raise SignatureDoesNotMatch(f"{SignatureDoesNotMatch.message} server string to sign is:{string_to_sign}")
-        self._check_token(key, params.get("SecurityToken"))
         self._use_nonce(key, params["SignatureNonce"])
         return key
 
@@ -205,9 +217,15 @@ class SignatureVerifier:
         if abs(self._wall() - parse_timestamp(text)) > MAX_SKEW_SECONDS:
             raise InvalidTimeStampExpired(f"Specified time stamp or date value is expired: {text}")
 
-    @staticmethod
-    def _check_token(key: AccessKey, token: str | None) -> None:
-        if (token or None) != key.security_token:
+    def _check_token(self, key: AccessKey, token: str | None) -> None:
+        fault = self.keys.token_fault(key, token)
+        if fault is TokenFault.MISSING:
+            raise MissingParameter("SecurityToken")
+        if fault is TokenFault.EXPIRED:
+            raise InvalidSecurityTokenExpired()
+        if fault is TokenFault.MALFORMED:
+            raise InvalidSecurityTokenMalformed()
+        if fault is TokenFault.MISMATCH:
             raise InvalidSecurityTokenMismatch()
 
     def _use_nonce(self, key: AccessKey, nonce: str) -> None:

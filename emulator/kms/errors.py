@@ -46,3 +46,30 @@ class InvalidSecretName(KmsError):
     code = "InvalidParameter"
     status = 400
     message = "The specified parameter SecretName is not valid."
+
+
+class RejectedThrottling(KmsError):
+    """Over the QPS quota (Aliyun's knowledge base 444042: HTTP 429, "QPS Limit Exceeded"); retry with backoff."""
+
+    code = "Rejected.Throttling"
+    status = 429
+    message = "QPS Limit Exceeded"
+
+
+class ServiceUnavailableTemporary(KmsError):
+    """KMS briefly unavailable; retry with backoff (the message is the emulator's choice)."""
+
+    code = "ServiceUnavailableTemporary"
+    status = 503
+    message = "Service unavailable temporary."
+
+
+class InternalFailure(KmsError):
+    """A KMS internal error; retry with backoff (the message is the emulator's choice)."""
+
+    code = "InternalFailure"
+    status = 500
+    message = "Internal Failure"
+
+
+TRANSIENT_ERRORS: tuple[type[KmsError], ...] = (RejectedThrottling, ServiceUnavailableTemporary, InternalFailure)

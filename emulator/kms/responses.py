@@ -17,7 +17,7 @@ from typing import Any
 
 from emulator.core.errors import InvalidParameter
 from emulator.core.responses import BaseResponse, Params, optional, required
-from emulator.kms.errors import DryRunOperationError
+from emulator.kms.errors import TRANSIENT_ERRORS, DryRunOperationError
 from emulator.kms.models import KmsBackend
 
 
@@ -63,7 +63,9 @@ def check_dry_run(params: Params) -> None:
 
 class KmsApi(BaseResponse):
     """Maps KMS action names to handlers over one :class:`KmsBackend`; a failed call raises a
-    PopError (KMS errors are all HTTP 4xx, it has no business codes)."""
+    PopError (KMS has no business codes); chaos faults answer KMS's own transient codes."""
+
+    fault_errors = TRANSIENT_ERRORS
 
     def __init__(self, backend: KmsBackend) -> None:
         self.backend = backend

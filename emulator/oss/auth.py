@@ -21,7 +21,8 @@ V1 (``OSS AK:base64 HMAC-SHA1``): ``METHOD\\nContent-MD5\\nContent-Type\\nDate\\
 
 Both: ``x-oss-date`` / ``Date`` within 15 minutes of *real* time (``RequestTimeTooSkewed``), and a
 key seeded with a security token demands exactly that token in ``x-oss-security-token`` (V1 via
-alibabacloud-oss-v2 sends it as ``security-token``). Requests without ``Authorization`` are
+alibabacloud-oss-v2 sends it as ``security-token``): past its expiry ``SecurityTokenExpired``, any
+other fault ``InvalidSecurityToken``. Requests without ``Authorization`` are
 anonymous, which the emulator's private buckets refuse (``AccessDenied``), presigned URLs included.
 """
 
@@ -37,7 +38,7 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
-from emulator.core.credentials import AccessKey, KeyStore
+from emulator.core.credentials import AccessKey, KeyStore, TokenFault
 from emulator.core.exchange import Request
 from emulator.oss.errors import (
     AccessDenied,
@@ -45,6 +46,7 @@ from emulator.oss.errors import (
     InvalidArgument,
     InvalidSecurityToken,
     RequestTimeTooSkewed,
+    SecurityTokenExpired,
     SignatureDoesNotMatch,
 )
 
@@ -216,7 +218,10 @@ class OssVerifier:
             raise InvalidAccessKeyId(OSSAccessKeyId=key_id)
         if not key.active:
             raise InvalidAccessKeyId("The OSS Access Key Id you provided is disabled.", OSSAccessKeyId=key_id)
-        if (token or None) != key.security_token:
+        fault = self.keys.token_fault(key, token)
+        if fault is TokenFault.EXPIRED:
+            raise SecurityTokenExpired()
+        if fault is not None:
             raise InvalidSecurityToken()
         return key
 

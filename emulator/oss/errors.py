@@ -92,11 +92,21 @@ class InvalidAccessKeyId(OssError):
 
 
 class InvalidSecurityToken(OssError):
-    """The emulator's choice for a missing, wrong or unexpected STS token."""
+    """A missing, wrong or unexpected STS token (EC page 0002-00000006)."""
 
     code = "InvalidSecurityToken"
     status = 403
     message = "The security token you provided is invalid."
+    ec = "0002-00000006"
+
+
+class SecurityTokenExpired(OssError):
+    """The key's own STS token, past its expiry (EC page 0002-00000007)."""
+
+    code = "SecurityTokenExpired"
+    status = 403
+    message = "The security token you provided has expired."
+    ec = "0002-00000007"
 
 
 class SignatureDoesNotMatch(OssError):
@@ -155,6 +165,14 @@ class InvalidRange(OssError):
     message = "The requested range cannot be satisfied."
 
 
+class PreconditionFailed(OssError):
+    """An ``If-Match`` / ``If-Unmodified-Since`` that does not hold (``Condition`` names it)."""
+
+    code = "PreconditionFailed"
+    status = 412
+    message = "At least one of the pre-conditions you specified did not hold."
+
+
 class MethodNotAllowed(OssError):
     code = "MethodNotAllowed"
     status = 405
@@ -175,6 +193,7 @@ class ServiceUnavailable(OssError):
 
 KNOWN: dict[str, type[OssError]] = {
     cls.code: cls for cls in (NoSuchKey, NoSuchBucket, AccessDenied, InvalidAccessKeyId, InvalidSecurityToken,
+                              SecurityTokenExpired,
                               SignatureDoesNotMatch, RequestTimeTooSkewed, InvalidArgument, InvalidRange,
                               MethodNotAllowed, ServiceUnavailable, OssError)
 }

@@ -7,6 +7,8 @@ PutObject, DeleteObject, ListObjectsV2 (``list-type=2``) and ListObjects. Any ot
 Ranges: one ``bytes=a-b``, ``bytes=a-`` or ``bytes=-n``. Without ``x-oss-range-behavior: standard``
 a range that is malformed or reaches past the object answers the whole object with 200 (Aliyun's
 legacy rule); with it, the end is clamped and a start past the end is ``416 InvalidRange``.
+
+Conditions (GetObject, HeadObject): 304 / 412 as :mod:`emulator.oss.conditions` decides.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from urllib.parse import unquote
 
 from emulator.core.exchange import Request, Response
 from emulator.oss.auth import V1_SUBRESOURCES, Resource, raw_pairs
+from emulator.oss.conditions import not_modified
 from emulator.oss.documents import ListQuery, http_date, list_result
 from emulator.oss.errors import (
     BadDigest,
@@ -165,6 +168,8 @@ class OssApi:
 
     def get_object(self, request: Request, resource: Resource, request_id: str) -> Response:
         stored = self._object(resource)
+        if not_modified(request, stored):
+            return not_modified_response(stored, request_id)
         headers = object_headers(stored, request, request_id)
         span = byte_range(request, len(stored.data))
         if span is None:
@@ -175,6 +180,8 @@ class OssApi:
 
     def head_object(self, request: Request, resource: Resource, request_id: str) -> Response:
         stored = self._object(resource)
+        if not_modified(request, stored):
+            return not_modified_response(stored, request_id)
         return Response(200, stored.data, object_headers(stored, request, request_id))  # HEAD: no body is sent
 
     def get_object_meta(self, request: Request, resource: Resource, request_id: str) -> Response:
@@ -228,6 +235,13 @@ def check_content_md5(request: Request) -> None:
         raise InvalidDigest()
     if declared != base64.b64encode(hashlib.md5(request.body, usedforsecurity=False).digest()).decode("ascii"):
         raise BadDigest()
+
+
+def not_modified_response(stored: OssObject, request_id: str) -> Response:
+    """``304 Not Modified``: the validators, no body (:mod:`emulator.oss.conditions`)."""
+    headers = {"ETag": stored.quoted_etag, "Last-Modified": http_date(stored.last_modified),
+               "x-oss-request-id": request_id, "Server": SERVER}
+    return Response(304, b"", headers)
 
 
 def xml_response(body: bytes, request_id: str) -> Response:

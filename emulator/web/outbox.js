@@ -25,8 +25,12 @@
       rule: { service: "sms", action: "*", fault: { type: "drop" } } },
     { id: "sms-slow", label: "SMS slow", detail: "+1 s before every SMS answer",
       rule: { service: "sms", action: "*", fault: { type: "latency", ms: 1000 } } },
-    { id: "kms-unavailable", label: "KMS down", detail: "secret reads answer 503",
+    { id: "kms-throttled", label: "KMS throttled", detail: "429 Rejected.Throttling",
+      rule: { service: "kms", action: "*", fault: { type: "http", status: 429 } } },
+    { id: "kms-unavailable", label: "KMS down", detail: "503 ServiceUnavailableTemporary",
       rule: { service: "kms", action: "*", fault: { type: "http", status: 503 } } },
+    { id: "kms-internal-failure", label: "KMS failing", detail: "500 InternalFailure",
+      rule: { service: "kms", action: "*", fault: { type: "http", status: 500 } } },
     { id: "oss-unavailable", label: "OSS down", detail: "element reads answer 503",
       rule: { service: "oss", action: "*", fault: { type: "http", status: 503 } } },
   ];

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 ACCESS_KEY_CODES = frozenset({
     "InvalidAccessKeyId.NotFound", "InvalidAccessKeyId.Inactive", "SignatureDoesNotMatch", "Forbidden.RAM",
     "isp.RAM_PERMISSION_DENY", "InvalidSecurityToken.MismatchWithAccessKey", "InvalidSecurityToken.Expired",
+    "InvalidSecurityToken.Malformed", "MissingSecurityToken",
 })
 STATUS_NAMES: dict[Any, str] = {0: "under review", 1: "approved", 2: "rejected", 10: "cancelled"}
 VARIABLE = re.compile(r"\$\{(\w+)\}")

@@ -6,7 +6,9 @@ import pytest
 from outbox_page import newest_code
 from playwright.sync_api import expect
 
-from shared import SmsError
+from shared import App, ConfigUnavailableError, SmsError
+from shared.aliyun.credentials import Credentials
+from shared.settings import Endpoint, Settings
 
 pytestmark = pytest.mark.browser
 
@@ -137,3 +139,20 @@ def test_newest_code_reads_a_texted_code_off_the_page(app, outbox):
     send(app, OTHER, {"code": "2718"}, VERIFY)
     send(app, PHONE, {"name": "a", "order": "1"})  # newer, but to another number... and not a code
     assert newest_code(outbox.page, phone=OTHER) == "2718"
+
+
+@pytest.mark.parametrize(("switch", "code"), [("kms-throttled", "Rejected.Throttling"),
+                                              ("kms-unavailable", "ServiceUnavailableTemporary"),
+                                              ("kms-internal-failure", "InternalFailure")])
+def test_kms_switches_make_shared_retry_then_give_up_until_switched_off(outbox, emulator, tmp_path, switch, code):
+    settings = Settings(elements_source=str(tmp_path), kms_endpoint=Endpoint.parse(emulator.endpoint, "test"),
+                        send_max_attempts=3, retry_base_delay_ms=0, retry_max_delay_ms=0)
+    secrets = App(settings, credentials=Credentials(emulator.access_key_id, emulator.access_key_secret)).secrets
+    outbox.open()
+    outbox.set_chaos_switch(switch, True)
+    with pytest.raises(ConfigUnavailableError) as info:
+        secrets.get("sms/default-secret")
+    assert info.value.provider_code == code
+    assert emulator.stats()["kms"]["GetSecretValue"] == 3  # tried SMS_SEND_MAX_ATTEMPTS times
+    outbox.set_chaos_switch(switch, False)
+    assert secrets.get("sms/default-secret") == emulator.access_key_secret

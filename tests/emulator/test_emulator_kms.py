@@ -146,7 +146,7 @@ def test_sts_credentials_need_their_token(emulator):
     good = emulator.kms_client(access_key_id=STS_KEY, access_key_secret=STS_SECRET, security_token=STS_TOKEN)
     assert get(good, "sms/default").secret_name == "sms/default"
     wrong = emulator.kms_client(access_key_id=STS_KEY, access_key_secret=STS_SECRET, security_token="other")
-    assert client_error(lambda: get(wrong, "sms/default")).code == "InvalidSecurityToken.MismatchWithAccessKey"
+    assert client_error(lambda: get(wrong, "sms/default")).code == "InvalidSecurityToken.Malformed"
 
 
 def test_encrypt_and_decrypt_round_trip(any_kms):
@@ -181,15 +181,15 @@ def test_an_http_fault_is_a_server_exception(kms, emulator):
     emulator.set_chaos([kms_rule({"type": "http", "status": 503})])
     with pytest.raises(exceptions.ServerException) as info:
         get(kms, "sms/default")
-    assert (info.value.status_code, info.value.code) == (503, "ServiceUnavailable")
+    assert (info.value.status_code, info.value.code) == (503, "ServiceUnavailableTemporary")
     assert kms.decrypt(models.DecryptRequest(ciphertext_blob=kms.encrypt(
         models.EncryptRequest(key_id="k", plaintext="p")).body.ciphertext_blob)).body.plaintext == "p"
 
 
 def test_an_error_fault_without_status_is_a_400_not_a_business_code(kms, emulator):
-    emulator.set_chaos([kms_rule({"type": "error", "code": "Rejected.Throttling"})])
+    emulator.set_chaos([kms_rule({"type": "error", "code": "Forbidden.NoPermission"})])
     error = client_error(lambda: get(kms, "sms/default"))
-    assert (error.status_code, error.code) == (400, "Rejected.Throttling")
+    assert (error.status_code, error.code) == (400, "Forbidden.NoPermission")
 
 
 def test_a_dropped_connection_is_unretryable(kms, emulator):

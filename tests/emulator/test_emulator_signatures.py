@@ -34,11 +34,21 @@ def test_spaces_and_chinese_in_parameters_are_canonicalised(wire, emulator, styl
     assert emulator.messages()[0]["params"] == {"name": "张 三+~*", "order": "A/1"}
 
 
-@pytest.mark.parametrize("style", STYLES)
-def test_a_wrong_secret_is_signature_does_not_match(wire, style):
-    reply = call(wire(secret="not-the-secret"), style)
+def test_a_wrong_acs3_secret_answers_the_servers_string_to_sign_and_canonical_request(wire):
+    reply = wire(secret="not-the-secret").acs3()
     assert (reply.status, reply.code) == (400, "SignatureDoesNotMatch")
-    assert reply.body["Message"].startswith("Specified signature is not matched with our calculation.")
+    message = reply.body["Message"]
+    assert message.startswith("Specified signature does not match our calculation. "
+                              "server StringToSign is [ACS3-HMAC-SHA256\n")
+    canonical = message.split("server CanonicalRequest is [", 1)[1]
+    assert canonical.startswith("POST\n/\nSignName=") and canonical.endswith("]")
+
+
+def test_a_wrong_rpc_secret_keeps_the_rpc_wording(wire):
+    reply = wire(secret="not-the-secret").rpc()
+    assert (reply.status, reply.code) == (400, "SignatureDoesNotMatch")
+    assert reply.body["Message"].startswith(
+        "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&")
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -115,18 +125,18 @@ def test_a_disabled_access_key_is_refused(wire):
 
 
 @pytest.mark.parametrize("style", STYLES)
-@pytest.mark.parametrize(("key_id", "secret", "token", "accepted"), [
-    (STS_KEY, STS_SECRET, STS_TOKEN, True),
-    (STS_KEY, STS_SECRET, "another-token", False),
-    (STS_KEY, STS_SECRET, None, False),
-    ("LTAI5tTestKeyId0000000001", "TestSecret0000000000000000000001", STS_TOKEN, False),
+@pytest.mark.parametrize(("key_id", "secret", "token", "code"), [
+    (STS_KEY, STS_SECRET, STS_TOKEN, "OK"),
+    (STS_KEY, STS_SECRET, "another-token", "InvalidSecurityToken.Malformed"),
+    (STS_KEY, STS_SECRET, None, "MissingSecurityToken"),
+    ("LTAI5tTestKeyId0000000001", "TestSecret0000000000000000000001", STS_TOKEN,
+     "InvalidSecurityToken.MismatchWithAccessKey"),
 ])
-def test_security_tokens_must_match_the_key(wire, style, key_id, secret, token, accepted):
+def test_security_tokens_must_match_the_key(wire, style, key_id, secret, token, code):
     reply = call(wire(key_id=key_id, secret=secret, token=token), style)
-    if accepted:
-        assert reply.code == "OK"
-    else:
-        assert (reply.status, reply.code) == (400, "InvalidSecurityToken.MismatchWithAccessKey")
+    assert reply.code == code
+    if code != "OK":
+        assert reply.status == 400
 
 
 @pytest.mark.parametrize("algorithm", [None, "v2"])
@@ -138,7 +148,7 @@ def test_the_sdk_with_sts_credentials_is_accepted(emulator, algorithm):
                                 access_key_secret=STS_SECRET, security_token="stale")
     with pytest.raises(exceptions.ClientException) as info:
         wrong.query_sms_sign(models.QuerySmsSignRequest(sign_name=SIGN))
-    assert info.value.code == "InvalidSecurityToken.MismatchWithAccessKey"
+    assert info.value.code == "InvalidSecurityToken.Malformed"
 
 
 def test_an_unsigned_x_acs_header_is_refused(wire):
@@ -163,9 +173,10 @@ def test_a_missing_mandatory_parameter_is_400_missing_param(wire, style):
 
 
 @pytest.mark.parametrize("style", STYLES)
-def test_an_unknown_action_is_404_invalid_api(wire, style):
+def test_an_unknown_action_is_404_invalid_action(wire, style):
     reply = call(wire(action="SendSmsPlease"), style)
-    assert (reply.status, reply.code) == (404, "InvalidApi.NotFound")
+    assert (reply.status, reply.code) == (404, "InvalidAction.NotFound")
+    assert reply.body["Message"] == "Specified api is not found, please check your url and method."
 
 
 def test_an_unknown_version_is_refused_after_authentication(wire):
