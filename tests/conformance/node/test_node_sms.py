@@ -74,14 +74,14 @@ def today(emulator) -> str:
 
 
 def test_a_send_reaches_the_outbox_with_every_character_intact(node, emulator, sms):
-    body = sms.body(node, "SendSms", send_params(order="A/B 1+1", OutId="out id+!'()*/中"))
+    body = sms.body(node, "SendSms", send_params(order="A-1/B.2#3", OutId="out id+!'()*/中"))
 
     assert body["Code"] == "OK", body
     [message] = emulator.messages(phone=PHONE)
     assert message["bizId"] == body["BizId"] and message["requestId"] == body["RequestId"]
-    assert message["params"] == {"name": SPECIAL, "order": "A/B 1+1"}
+    assert message["params"] == {"name": SPECIAL, "order": "A-1/B.2#3"}  # order: other_number2
     assert message["outId"] == "out id+!'()*/中"
-    assert message["content"] == f"【{SIGN}】您好，{SPECIAL}，您的订单A/B 1+1已发货。"
+    assert message["content"] == f"【{SIGN}】您好，{SPECIAL}，您的订单A-1/B.2#3已发货。"
 
 
 @pytest.mark.parametrize(("params", "code"), [
