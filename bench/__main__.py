@@ -1,17 +1,19 @@
 """``python -m bench [name ...]``: run the benchmarks and print each figure beside its target.
 
-Every figure measured is printed, also when a later bench cannot run (a row saying why) or breaks;
-the exit code is 1 only for a missed target or a broken bench."""
+Every figure measured is printed, also when a later bench cannot run (a row saying why) or breaks,
+as one table, and written to ``bench/results.json`` (with the machine it ran on) so runs can be
+compared; that file is not committed (gitignored): figures from a shared, busy machine are noise
+in history. The exit code is 1 only for a missed target or a broken bench."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 
-from bench.common import Figure, exit_code, measure, print_table
+from bench.common import Figure, exit_code, measure, print_table, write_results
 
-BENCHES = ["send_overhead", "fanout", "imports", "config_load", "config_revalidate", "send_sms_function",
-           "verify_store", "send_log"]
+BENCHES = ["send_overhead", "fanout", "imports", "config_load", "config_revalidate", "functions", "verify_store",
+           "send_log"]
 
 
 def main(argv: list[str]) -> int:
@@ -24,6 +26,7 @@ def main(argv: list[str]) -> int:
             figures.extend(measure(name, module.run, getattr(module, "FIGURES", ())))
     finally:  # also on Ctrl-C: what was measured so far
         print_table(figures)
+        write_results(figures)
     return exit_code(figures)
 
 

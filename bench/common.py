@@ -29,6 +29,7 @@ class Figure:
     target: str
     ok: bool | None = None
     why: str = ""
+    spread: str = ""  # what the figure is made of: the medians it divides, the spread of its runs
 
     @classmethod
     def failed(cls, name: str, error: BaseException) -> Figure:
@@ -36,7 +37,7 @@ class Figure:
 
     def row(self) -> str:
         if self.value is not None:
-            measured = f"{self.value:,.3f} {self.unit}"
+            measured = f"{self.value:,.3f} {self.unit}" + (f" ({self.spread})" if self.spread else "")
         elif self.ok is False:
             measured = f"error: {self.why}"
         else:
@@ -87,11 +88,29 @@ def print_table(figures: list[Figure]) -> None:
         print(figure.row())
 
 
+RESULTS = ROOT / "bench" / "results.json"
+
+
+def write_results(figures: list[Figure], path: Path = RESULTS) -> None:
+    """The table as JSON, with when and where it was measured."""
+    import dataclasses
+    import platform
+    import time
+
+    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg(),
+               "platform": platform.platform()}
+    data = {"measured": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "machine": machine,
+            "figures": [dataclasses.asdict(f) for f in figures]}
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 @contextmanager
-def emulator_process() -> Iterator[str]:
-    """Start ``python -m emulator`` on a free loopback port; yield its endpoint URL."""
+def emulator_process(*seeds: str | Path, prefix: str = "") -> Iterator[str]:
+    """Start ``python -m emulator`` on a free loopback port with ``seeds`` (files or directories, in
+    order; directories go under ``prefix`` in OSS), the default seed when none; yield its endpoint URL."""
+    seed_args = [arg for seed in seeds or (SEED,) for arg in ("--seed", str(seed))]
     process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0", "--seed", str(SEED)],
+        [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0", "--prefix", prefix, *seed_args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -1,4 +1,5 @@
-"""Fan-out: 10,000 numbers while the emulator adds 100 ms to every SendSms."""
+"""Fan-out: 10,000 numbers while the emulator adds 100 ms to every SendSms; RUNS times, as the target
+holds for every run (10 calls of 1,000, 10 at a time: 0.1 s is the ideal)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from bench.common import Figure, control, emulator_process, write_element
 
 NUMBERS = [f"139{i:08d}" for i in range(10_000)]
 LATENCY_MS = 100
+RUNS = 5
+TARGET = 0.25
 
 
 def _timed_send(concurrency: int, endpoint: str, tmp: str) -> float:
@@ -37,10 +40,12 @@ def run() -> list[Figure]:
         control(endpoint, "PUT", "chaos", {"rules": [
             {"service": "sms", "action": "SendSms", "probability": 1.0, "fault": {"type": "latency", "ms": LATENCY_MS}}
         ]})
-        concurrent = _timed_send(10, endpoint, tmp)
+        runs = [_timed_send(10, endpoint, tmp) for _ in range(RUNS)]
         sequential = _timed_send(1, endpoint, tmp)
+    concurrent = max(runs)
     return [
-        Figure("fan-out 10,000 numbers, concurrent", concurrent, "s", "<= 0.4", concurrent <= 0.4),
+        Figure("fan-out 10,000 numbers, concurrent, slowest run", concurrent, "s", f"<= {TARGET} every run",
+               concurrent <= TARGET, spread=f"{RUNS} runs, {min(runs):.3f}–{max(runs):.3f} s"),
         Figure("fan-out 10,000 numbers, one call at a time", sequential, "s", "(1.0 ideal)"),
         Figure("fan-out speed-up, sequential ÷ concurrent", sequential / concurrent, "x", "-"),
     ]

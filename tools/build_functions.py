@@ -5,7 +5,11 @@ runtime dependencies (``[project.dependencies]`` of pyproject.toml) in ``python/
 are installed and byte-compiled by a Python 3.10 interpreter on x86_64 Linux, as FC's
 python3.10 runtime is: some Aliyun SDK packages ship only as source, so pip's
 cross-platform ``--platform`` mode cannot be used, and FC's code directory is read-only,
-so modules compiled here save every cold start from compiling them. Tests, the emulator,
+so modules compiled here save every cold start from compiling them. They are compiled as
+unchecked-hash ``.pyc`` (PEP 552), valid whatever the files' times: a zip's own file times
+are 2-second DOS times, and a timestamp ``.pyc`` whose source comes back from the deploy zip
+with another time would be compiled again at every cold start (and never written: /code is
+read-only). The code of a deployment never changes, so nothing needs checking. Tests, the emulator,
 benchmarks and caches are never copied. ``--skip-deps`` leaves ``python/`` out.
 """
 
@@ -88,7 +92,8 @@ def build(out: Path, *, with_deps: bool = True) -> list[Path]:
             shutil.copytree(deps, target / "python")
         built.append(target)
     shutil.rmtree(deps, ignore_errors=True)
-    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", str(out)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([python, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(out)],
+                   check=True, stdout=subprocess.DEVNULL)
     return built
 
 

@@ -53,3 +53,14 @@ def test_the_built_handler_imports_on_python310_with_only_what_was_built(built):
                 "assert callable(index.handler)")
         result = subprocess.run([python310(), "-I", "-c", code], capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
+
+
+def test_every_module_ships_bytecode_python_never_checks_against_its_source(built):
+    """PEP 552 unchecked-hash .pyc, valid whatever time the deploy zip gives a source back (its DOS
+    times are 2-second): a stale timestamp .pyc is compiled again at every cold start on FC's read-only /code."""
+    sources = list(built.glob("send_sms/**/*.py"))
+    assert len(sources) > 100
+    for source in sources:
+        compiled = source.parent / "__pycache__" / f"{source.stem}.cpython-310.pyc"
+        flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+        assert flags == 0b01, f"{compiled}: flags {flags:#b}, not unchecked-hash"

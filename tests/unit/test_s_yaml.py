@@ -127,3 +127,9 @@ def test_approval_notify_reads_an_mns_queue_asynchronously_with_a_dead_letter_qu
     run = config["runOptions"]
     assert run["errorsTolerance"] == "ALL" and run["deadLetterQueue"]["Arn"].startswith("acs:mns:")
     assert run["retryStrategy"]["PushRetryStrategy"] == "EXPONENTIAL_DECAY_RETRY"
+
+
+def test_every_function_skips_pydantic_s_plugin_scan():
+    """Without it, the first model built reads every installed distribution's metadata (a cold start cost)."""
+    for name, _, props in resolved_resources():
+        assert props["environmentVariables"]["PYDANTIC_DISABLE_PLUGINS"] == "1", name
