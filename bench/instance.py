@@ -15,7 +15,9 @@ this repository but what it measures). ``-I`` ignores ``PYTHONPATH``, so the cod
 - ``both``: a warm instance of each in one process, then ``rounds`` requests alternating with the
   bare calls of a warm request, each going first every other round.
 
-One JSON line on stdout: ``cold`` and ``warm``/``bare`` seconds, ``rss_kb``, ``redis``.
+One JSON line on stdout: ``cold`` and ``warm``/``bare`` seconds, ``rss_kb``, ``redis``. With
+``BENCH_PROFILE=<folder>`` the warm requests of ``ours`` are profiled (cProfile) into
+``<folder>/<spec name>.pstats``.
 """
 
 import base64
@@ -82,8 +84,19 @@ def main(spec_path):
     if spec.get("record"):
         record_redis(redis_log)
 
+    warm, theirs = [], []
+    profile = None
+    if os.environ.get("BENCH_PROFILE") and side in ("ours", "both"):  # where the warm requests' time goes
+        import cProfile
+
+        profile = cProfile.Profile()
+
     def ours(event):
+        if profile is not None and "cold" in result:  # the warm requests only
+            profile.enable()
         answer = handler(event, context)
+        if profile is not None:
+            profile.disable()
         assert spec["ok"] in str(answer), str(answer)[:500]
 
     started = time.perf_counter()
@@ -95,7 +108,6 @@ def main(spec_path):
         bare.run(events[0], cold=True)
     result["cold"] = time.perf_counter() - started
     result["redis"] = [list(redis_log)]
-    warm, theirs = [], []
     for i in range(1, rounds + 1):
         event = events[i % len(events)]
         del redis_log[:]
@@ -106,6 +118,9 @@ def main(spec_path):
             (warm if name == "ours" else theirs).append(time.perf_counter() - t)
         if i == 1:
             result["redis"].append(list(redis_log))
+    if profile is not None:
+        name = os.path.splitext(os.path.basename(spec_path))[0]
+        profile.dump_stats(os.path.join(os.environ["BENCH_PROFILE"], f"{name}.pstats"))
     result.update(warm=warm, bare=theirs, rss_kb=peak_rss_kb())
     print(json.dumps(result))
 
