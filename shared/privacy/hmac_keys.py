@@ -10,7 +10,6 @@ with the previous key, never misread with the new one.
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 from typing import TYPE_CHECKING
 
@@ -29,11 +28,15 @@ class HmacKey:
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
+        self._derived: dict[str, bytes] = {}
         self.kid = self.derive("key-id").hex()[:12]
 
     def derive(self, use: str) -> bytes:
-        """The key for one use (``pseudonym``, ``fingerprint``)."""
-        return hmac.new(self._secret, f"sms-fc/{use}".encode(), hashlib.sha256).digest()
+        """The key for one use (``pseudonym``, ``fingerprint``, ``lookup``), derived once."""
+        key = self._derived.get(use)
+        if key is None:
+            key = self._derived[use] = hmac.digest(self._secret, f"sms-fc/{use}".encode(), "sha256")
+        return key
 
     def __repr__(self) -> str:
         return f"HmacKey(kid={self.kid!r})"
@@ -47,7 +50,7 @@ class Pseudonyms:
         self._key = key.derive("pseudonym")
 
     def name(self, salt: str, phone: str) -> str:
-        return hmac.new(self._key, f"{salt}\x00{phone}".encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.digest(self._key, f"{salt}\x00{phone}".encode(), "sha256").hex()[:32]
 
 
 @functools.lru_cache(maxsize=8)

@@ -71,10 +71,9 @@ class Vault:
     def lookup(self, phone: str) -> str:
         """The number's keyed HMAC under the current key, the same in every record (unlike a pseudonym):
         how the opt-out list and the send log find a number again. ``phone`` is the normalised form."""
-        import hashlib
         import hmac
 
-        return hmac.new(self.hmac_keys.current().derive("lookup"), phone.encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.digest(self.hmac_keys.current().derive("lookup"), phone.encode(), "sha256").hex()[:32]
 
     def pseudonyms(self, kid: str | None = None) -> Pseudonyms:
         """Names for numbers under the current HMAC key, or the version ``kid`` names (a record's)."""

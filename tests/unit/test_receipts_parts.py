@@ -12,7 +12,8 @@ from shared.settings import DEFAULT_OPT_OUT_WORDS, Settings
 def test_beijing_time_is_utc_plus_eight():
     assert beijing_time("1970-01-01 08:00:00") == 0.0
     assert beijing_time("2026-05-01 10:00:05") - beijing_time("2026-05-01 10:00:00") == 5
-    for bad in ("2026-05-01T10:00:00", "2026-02-30 10:00:00", "2026-05-01 10:00", ""):
+    for bad in ("2026-05-01T10:00:00", "2026-02-30 10:00:00", "2026-05-01 10:00", "", "2026-5-01 10:00:00",
+                "２０２６-05-01 10:00:00", "2026-05-01 24:00:00", " 2026-05-01 10:00:00"):
         with pytest.raises(ValueError):
             beijing_time(bad)
 
