@@ -24,10 +24,11 @@ def ingest_reports(app: App, reports: list[SmsReport]) -> ReceiptCounts:
     """Settle the send log from ``reports``: ONE ``apply_receipts`` call for the whole batch."""
     if not reports:
         return ReceiptCounts()
+    lookups = app.vault.lookups(report.phone_number for report in reports)
     receipts = [
-        Receipt(lookup=app.vault.lookup(report.phone_number), success=report.success, err_code=report.err_code,
-                report_time=report.report_time, biz_id=report.biz_id or None, out_id=report.out_id or None)
-        for report in reports
+        Receipt(lookup=lookup, success=report.success, err_code=report.err_code, report_time=report.report_time,
+                biz_id=report.biz_id or None, out_id=report.out_id or None)
+        for report, lookup in zip(reports, lookups, strict=True)
     ]
     apply = getattr(app.store, "apply_receipts", None)
     if apply is None:  # a store without the send log: stored nothing, so Aliyun must push again

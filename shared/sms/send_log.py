@@ -36,8 +36,8 @@ def build_record(vault: Vault, *, message_id: str, element: str, template_code: 
                  status: NumberStatus, created_at: float, err_code: str | None = None,
                  biz_id: str | None = None, request_id: str | None = None) -> SendRecord:
     """The record of one call; the numbers sealed (bound to the message id) only when ``unknown``."""
-    numbers = tuple(LoggedNumber(vault.lookup(phone), mask_phone(phone), status, err_code, created_at)
-                    for phone in phones)
+    numbers = tuple(LoggedNumber(lookup, mask_phone(phone), status, err_code, created_at)
+                    for phone, lookup in zip(phones, vault.lookups(phones), strict=True))
     sealed = None
     if status == UNKNOWN:
         sealed = json.dumps(vault.seal(phones, context=f"send-log:{message_id}"), separators=(",", ":"))

@@ -45,7 +45,7 @@ def screen(app: App, element: Any, template_code: str, phones: Sequence[str]) ->
     sign = sign_of(element)
     if not phones or sign is None or not app.settings.hmac_key_secret:
         return Screened(list(phones), [])
-    lookups = {phone: app.vault.lookup(phone) for phone in phones}
+    lookups = dict(zip(phones, app.vault.lookups(phones), strict=True))
     opted_out = app.store.suppressed(sign, list(lookups.values()))
     if not opted_out:
         return Screened(list(phones), [])
