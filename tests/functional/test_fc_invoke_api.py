@@ -81,6 +81,24 @@ def test_an_sts_key_must_bring_its_security_token(emulator, attached):
     assert raised.value.err_code == "InvalidSecurityToken"
 
 
+def test_a_security_token_fault_says_which(emulator, attached):
+    """Missing, another key's, never issued, expired: each its own answer, as the POP gateway gives."""
+    emulator.seed({"accessKeys": {"STS.InvokeRole0002": {"secret": "s2", "securityToken": "tok-2",
+                                                          "durationSeconds": 60},
+                                  "STS.InvokeRole0003": {"secret": "s3", "securityToken": "tok-3"}}})
+
+    def refusal(**kwargs):
+        with pytest.raises(fc2.FcError) as raised:
+            client(emulator, secret="s2", key_id="STS.InvokeRole0002", **kwargs).invoke_function("sms-fc", "echo")
+        return raised.value.err_code, json.loads(raised.value.message)["ErrorMessage"]
+
+    assert refusal()[1].startswith("an STS AccessKey needs its security token")
+    assert refusal(token="tok-3")[1] == "the security token does not match the AccessKey"
+    assert refusal(token="never-issued")[1] == "the security token is malformed"
+    emulator.clock.advance(61)
+    assert refusal(token="tok-2") == ("SecurityTokenExpired", "the security token has expired")
+
+
 def test_date_and_body_digest_are_checked(emulator, attached):
     path = "/2016-08-15/services/sms-fc/functions/echo/invocations"
     auth = fc2.auth.Auth(emulator.access_key_id, emulator.access_key_secret)
