@@ -17,7 +17,7 @@ stays readable by ``VersionId``).
 
 ``keys`` are the customer master keys GenerateDataKey accepts, each by the name a request gives
 (a key id or an ``alias/…``; an ARN ``acs:kms:<region>:<account>:key/<id>`` or ``…:alias/<name>``
-names the same key); any other KeyId is ``Forbidden.KeyNotFound``. Encrypt still takes any KeyId.
+names the same key); any other KeyId is ``Forbidden.KeyNotFound``, for Encrypt as for GenerateDataKey.
 Ciphertexts: see :mod:`emulator.kms.ciphers`.
 """
 
@@ -192,8 +192,8 @@ class KmsBackend:
         return secret, version
 
     def encrypt(self, key_id: str, plaintext: str, context: dict[str, Any] | None) -> tuple[str, str]:
-        """(CiphertextBlob, KeyVersionId); any KeyId is accepted (see the module doc)."""
-        return ciphers.seal(key_id, plaintext, context)
+        """(CiphertextBlob, KeyVersionId) under the seeded key ``key_id`` names."""
+        return ciphers.seal(self.key(key_id), plaintext, context)
 
     def generate_data_key(self, key_id: str, size: int, context: dict[str, Any] | None) -> tuple[Plaintext, str]:
         """A new data key of ``size`` random bytes (its text is their base64) and its CiphertextBlob."""

@@ -150,13 +150,13 @@ def test_sts_credentials_need_their_token(emulator):
 
 
 def test_encrypt_and_decrypt_round_trip(any_kms):
-    encrypted = any_kms.encrypt(models.EncryptRequest(key_id="key-hzz0001", plaintext="明文 data",
+    encrypted = any_kms.encrypt(models.EncryptRequest(key_id="alias/sms-fc-store", plaintext="明文 data",
                                                       encryption_context={"app": "sms"})).body
-    assert encrypted.key_id == "key-hzz0001" and encrypted.ciphertext_blob != "明文 data"
+    assert encrypted.key_id == "alias/sms-fc-store" and encrypted.ciphertext_blob != "明文 data"
     decrypted = any_kms.decrypt(models.DecryptRequest(ciphertext_blob=encrypted.ciphertext_blob,
                                                       encryption_context={"app": "sms"})).body
     assert (decrypted.plaintext, decrypted.key_id, decrypted.key_version_id) == \
-        ("明文 data", "key-hzz0001", encrypted.key_version_id)
+        ("明文 data", "alias/sms-fc-store", encrypted.key_version_id)
 
 
 @pytest.mark.parametrize("blob", [
@@ -167,8 +167,13 @@ def test_decrypt_rejects_what_encrypt_did_not_produce(kms, blob):
     assert (error.status_code, error.code) == (400, "Rejected.ValueError")
 
 
+def test_encrypt_under_a_key_kms_does_not_hold_is_key_not_found(kms):
+    error = client_error(lambda: kms.encrypt(models.EncryptRequest(key_id="alias/nobody", plaintext="p")))
+    assert (error.status_code, error.code) == (404, "Forbidden.KeyNotFound")
+
+
 def test_decrypt_needs_the_same_encryption_context(kms):
-    blob = kms.encrypt(models.EncryptRequest(key_id="k", plaintext="p", encryption_context={"a": "1"})).body
+    blob = kms.encrypt(models.EncryptRequest(key_id="alias/sms-fc-store", plaintext="p", encryption_context={"a": "1"})).body
     error = client_error(lambda: kms.decrypt(models.DecryptRequest(ciphertext_blob=blob.ciphertext_blob)))
     assert error.code == "Rejected.ValueError"
 
@@ -183,7 +188,7 @@ def test_an_http_fault_is_a_server_exception(kms, emulator):
         get(kms, "sms/default")
     assert (info.value.status_code, info.value.code) == (503, "ServiceUnavailableTemporary")
     assert kms.decrypt(models.DecryptRequest(ciphertext_blob=kms.encrypt(
-        models.EncryptRequest(key_id="k", plaintext="p")).body.ciphertext_blob)).body.plaintext == "p"
+        models.EncryptRequest(key_id="alias/sms-fc-store", plaintext="p")).body.ciphertext_blob)).body.plaintext == "p"
 
 
 def test_an_error_fault_without_status_is_a_400_not_a_business_code(kms, emulator):
@@ -202,7 +207,7 @@ def test_stats_count_kms_actions_including_refused_ones(kms, emulator):
     bad = emulator.kms_client(access_key_secret="wrong")
     assert client_error(lambda: get(bad, "sms/default")).code == "SignatureDoesNotMatch"
     get(kms, "sms/default")
-    kms.encrypt(models.EncryptRequest(key_id="k", plaintext="p"))
+    kms.encrypt(models.EncryptRequest(key_id="alias/sms-fc-store", plaintext="p"))
     assert emulator.stats() == {"kms": {"GetSecretValue": 2, "Encrypt": 1}}
 
 
