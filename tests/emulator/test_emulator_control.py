@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 
 import pytest
 from alibabacloud_dysmsapi20170525 import models
+from control_support import control
 from emulator_wire import NOTIFY, PHONE, SIGN, VERIFY
 
 from emulator import Emulator, EmulatorServer
 from emulator.seeds import default_seed
-
-
-def control(emulator, method, path, body=None, raw=None):
-    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-    request = urllib.request.Request(f"{emulator.endpoint}/_emulator/{path}", data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def send(client, phone=PHONE, template=NOTIFY, params=None):

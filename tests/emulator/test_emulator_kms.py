@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import json
 import re
-import urllib.error
-import urllib.request
 
 import pytest
 from alibabacloud_kms20160120 import models
 from alibabacloud_tea_openapi import exceptions
+from control_support import control
 from darabonba.exceptions import UnretryableException
 from emulator_wire import STS_KEY, STS_SECRET, STS_TOKEN
 
@@ -118,14 +117,6 @@ def test_kms_put_secret_creates_a_missing_secret_and_reset_forgets_it(kms, emula
     assert client_error(lambda: get(kms, "app/new")).code == "Forbidden.ResourceNotFound"
 
 
-def control(emulator, method, path, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{emulator.endpoint}/_emulator/{path}", data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def test_the_control_api_puts_and_lists_secrets(kms, emulator):
@@ -173,7 +164,8 @@ def test_encrypt_under_a_key_kms_does_not_hold_is_key_not_found(kms):
 
 
 def test_decrypt_needs_the_same_encryption_context(kms):
-    blob = kms.encrypt(models.EncryptRequest(key_id="alias/sms-fc-store", plaintext="p", encryption_context={"a": "1"})).body
+    blob = kms.encrypt(models.EncryptRequest(key_id="alias/sms-fc-store", plaintext="p",
+                                             encryption_context={"a": "1"})).body
     error = client_error(lambda: kms.decrypt(models.DecryptRequest(ciphertext_blob=blob.ciphertext_blob)))
     assert error.code == "Rejected.ValueError"
 

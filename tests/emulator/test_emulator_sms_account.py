@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from alibabacloud_dysmsapi20170525 import models
+from control_support import control
 from emulator_wire import NOTIFY, PHONE, SIGN, VERIFY
 
 CHINA = timezone(timedelta(hours=8))
@@ -20,15 +19,6 @@ TEST_SEED = {"signs": [{"name": TEST_SIGN, "test": True}, {"name": CODE_SIGN, "s
              "templates": [{"code": TEST_TEMPLATE, "type": 0, "test": True, "content": "验证码${code}"}]}
 
 
-def control(emulator, method, path, body=None):
-    """A control API call: (HTTP status, JSON answer)."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{emulator.endpoint}/_emulator/{path}", data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def send(client, phones=PHONE, template=NOTIFY, sign=SIGN, params=None):

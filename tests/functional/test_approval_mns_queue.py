@@ -6,11 +6,12 @@ import base64
 import json
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
+from clock_support import SteppedClock
 
 from emulator.dev import DevStack
 
@@ -20,22 +21,9 @@ RAW = json.loads((ROOT / "events" / "raw_approval_node.json").read_text(encoding
 QUEUE, DLQ = "sms-fc-approval", "sms-fc-approval-dlq"
 
 
-class Clock:
-    def __init__(self):
-        self.now = datetime.now(timezone.utc)
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def dev(tmp_path):
-    clock = Clock()
+    clock = SteppedClock()
     stack = DevStack("127.0.0.1", 0, 0, tmp_path, clock=clock, sleep=clock.sleep, timers=False, streams=False,
                      extra_env={"SMS_SEND_MAX_ATTEMPTS": "1"})
     stack.clock = clock

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
+from clock_support import SteppedClock
 from fc_runtime_support import fake_stack
 
 from emulator.fc.runtime import RetryPolicy
@@ -14,24 +15,9 @@ WAIT = 60  # seconds: a guard against a hang, never a measurement
 T0 = datetime(2026, 11, 24, 3, 32, tzinfo=timezone.utc)
 
 
-class Clock:
-    """The runtime's clock; ``sleep`` moves it instead of waiting."""
-
-    def __init__(self):
-        self.now = T0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return SteppedClock(T0)
 
 
 @pytest.fixture
