@@ -6,6 +6,7 @@ Runs on a timer (functions/config_check), by hand (``make check`` or
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
@@ -191,6 +192,31 @@ def _check_template(report: Report, owner: str, need: TemplateNeed, service: Ele
         report.add("error", owner, "template-variables",
                    f"{where} takes {len(found)} variables ({sorted(found)}), its use needs {need.variable_count}",
                    f"use a template with exactly {need.variable_count} variable")
+    if need.code is not None:
+        _check_code_variable(report, owner, where, need.code, _attributes(body))
+
+
+# Aliyun checks a numberCaptcha variable's value: 4 to 6 digits (the template variable rules).
+CAPTCHA_LENGTHS = range(4, 7)
+
+
+def _attributes(body: dict[str, Any]) -> dict[str, str]:
+    """GetSmsTemplate's ``VariableAttribute`` (a JSON object as text: variable → attribute), or {}."""
+    try:
+        attributes = json.loads(body.get("VariableAttribute") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in attributes.items()} if isinstance(attributes, dict) else {}
+
+
+def _check_code_variable(report: Report, owner: str, where: str, code: tuple[int, str],
+                         attributes: dict[str, str]) -> None:
+    length, alphabet = code
+    if "numberCaptcha" in attributes.values() and (alphabet != "digits" or length not in CAPTCHA_LENGTHS):
+        report.add("error", owner, "template-variables",
+                   f"{where} checks its code as numberCaptcha (4 to 6 digits); the policy sends {length} "
+                   f"{alphabet} characters, which Aliyun refuses (isv.TEMPLATE_PARAMS_ILLEGAL)",
+                   "set codeLength 4-6 and alphabet 'digits', or use a template whose variable takes them")
 
 
 def _status(value: Any) -> Any:

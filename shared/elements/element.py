@@ -81,7 +81,8 @@ class TemplateNeed:
     """A template another element relies on, and the variables its use supplies.
 
     ``variables`` is the exact set the template must take; ``variable_count`` only how many
-    (a verification code takes exactly one, whatever its name).
+    (a verification code takes exactly one, whatever its name). ``code``: the (length, alphabet
+    name) of the codes sent in that one variable, for templates that check it (``numberCaptcha``).
     """
 
     service: str
@@ -89,6 +90,7 @@ class TemplateNeed:
     purpose: str
     variables: frozenset[str] | None = None
     variable_count: int | None = None
+    code: tuple[int, str] | None = None
 
 
 def element_path(full_name: object) -> str:

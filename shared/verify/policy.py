@@ -125,7 +125,8 @@ class VerifyPolicy(Element):
 
     def template_needs(self) -> list[TemplateNeed]:
         config = self.config
-        return [TemplateNeed(config.sms, config.templateCode, "verification codes", frozenset({config.codeParam}))]
+        return [TemplateNeed(config.sms, config.templateCode, "verification codes", frozenset({config.codeParam}),
+                             code=(config.codeLength, config.alphabet))]
 
     def sendCode(self, phone: Any, purpose: Any, clientIp: str | None = None) -> dict[str, int]:  # noqa: N802, N803
         """Text a new code to ``phone`` for ``purpose``: ``{"expiresIn", "resendAfter"}`` in seconds.

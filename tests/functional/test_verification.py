@@ -469,6 +469,18 @@ def test_the_config_check_checks_the_policy_template(configure):
     assert problems and "['name', 'order']" in problems[0] and "['code']" in problems[0]
 
 
+@pytest.mark.parametrize("policy", [{"codeLength": 8}, {"alphabet": "alphanumeric"}])
+def test_the_config_check_says_when_the_template_refuses_the_policy_s_codes(configure, policy):
+    """The seeded verification template checks its code as numberCaptcha (4 to 6 digits), as Aliyun does."""
+    from shared.checks.config_check import run_check
+
+    report = run_check(configure(**policy).app)
+    [problem] = [f.problem for f in report.findings if (f.element, f.check) == ("Verify.Default", "template-variables")]
+    assert "numberCaptcha" in problem and "isv.TEMPLATE_PARAMS_ILLEGAL" in problem
+    issued = configure(**policy).issue()  # and sending says the same: Aliyun's refusal, the request's fault
+    assert issued["statusCode"] == 422 and issued["json"]["error"]["providerCode"] == "isv.TEMPLATE_PARAMS_ILLEGAL"
+
+
 def test_the_sample_events_issue_and_check_a_code(service):
     from fc_support import fc_context, invoke, load_event
 
