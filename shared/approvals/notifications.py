@@ -189,17 +189,13 @@ def learn(app: App, progress: Progress, phones: list[str]) -> None:
         if out_id is None:
             continue
         try:
-            if app.store.get_send(out_id) is None:  # the log never got it: possibly delivered for good
-                progress.learn(phone, None)
-                continue
             number = fate(app, out_id, phone)
         except SmsError as error:
             log.warning("approval.truth_unavailable", phone=mask_phone(phone), errorCode=error.code,
                         providerCode=error.provider_code)
             continue
-        if number is not None:
-            log.info("approval.truth", phone=mask_phone(phone), status=number.status)
-            progress.learn(phone, number.status, number.err_code)
+        log.info("approval.truth", phone=mask_phone(phone), status=number.status if number else "not_logged")
+        progress.learn(phone, number.status if number else None, number.err_code if number else None)
 
 
 def plan(app: App, data: ApprovalData) -> Target:

@@ -27,21 +27,20 @@ def message_ids(first_body: Any) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def known(app: Host, message_id: str) -> SendRecord | None:
-    """The message's record once no number in it is ``unknown`` (asking Aliyun now if need be);
-    None while any still is, or when the log has no such message."""
+def reconciled(app: Host, message_id: str) -> SendRecord | None:
+    """The message's record, any number still ``unknown`` first asked about (``QuerySendDetails``);
+    None when the log has no such message."""
     record = app.store.get_send(message_id)
     if record is not None and any(number.status == UNKNOWN for number in record.numbers):
         reconcile_record(app, record, now=app.store.clock())
         record = app.store.get_send(message_id)
-    if record is None or any(number.status == UNKNOWN for number in record.numbers):
-        return None
     return record
 
 
 def fate(app: Host, message_id: str, phone: str) -> LoggedNumber | None:
-    """What became of ``phone`` in one logged message, once known (None: not yet, or not in the log)."""
-    record = known(app, message_id)
+    """What the log now says of ``phone`` in one message (its status may still be ``unknown``);
+    None when the log has no record of it."""
+    record = reconciled(app, message_id)
     lookup = app.vault.lookup(phone)
     return next((number for number in record.numbers if number.lookup == lookup), None) if record else None
 
@@ -54,8 +53,8 @@ def numbers_never_sent(app: Host, first_body: Any, phones: list[str]) -> list[st
         return None
     statuses: dict[str, str] = {}
     for message_id in ids:
-        record = known(app, message_id)
-        if record is None:
+        record = reconciled(app, message_id)
+        if record is None or any(number.status == UNKNOWN for number in record.numbers):
             return None
         statuses.update({number.lookup: number.status for number in record.numbers})
     return [phone for phone in phones if statuses.get(app.vault.lookup(phone)) == NOT_SENT]

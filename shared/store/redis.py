@@ -136,26 +136,26 @@ class RedisStore(RedisCodes, RedisMessageLog, RedisSuppressions, Store):
 
     def _with_sends(self, call: tuple[Any, ...], sends: Sequence[Logged], now: float) -> Any:
         """``call`` (source, keys, now, args…) and each send-log write in one pipeline: one round trip.
-        Every script here may run twice (``NOSCRIPT`` makes the pipeline go again once the scripts
-        are loaded), so each is idempotent: a repeated completion keeps the first response."""
+        On ``NOSCRIPT`` the scripts are loaded and the pipeline goes once more, so every script here
+        is idempotent (a repeated completion keeps the first response)."""
         if not sends:
             return self._run_keys(*call)
         calls = [call, *(self._log_send_call(record, ttl, now) for record, ttl in sends)]
         try:
-            for attempt in (1, 2):
-                pipe = self._client.pipeline(transaction=False)
-                for source, keys, at, *args in calls:
-                    pipe.evalsha(self._script(source).sha, len(keys), *(self.prefix + key for key in keys),
-                                 stamp(at), *args)
-                results = pipe.execute(raise_on_error=False)
-                if attempt == 1 and any(isinstance(result, redis.exceptions.NoScriptError) for result in results):
-                    for source, *_ in calls:
-                        self._client.script_load(source)
-                    continue
-                failed = next((result for result in results if isinstance(result, Exception)), None)
-                if failed is not None:
-                    raise failed
-                return results[0]
+            results = self._pipeline(calls)
+            if any(isinstance(result, redis.exceptions.NoScriptError) for result in results):
+                for source, *_ in calls:
+                    self._client.script_load(source)
+                results = self._pipeline(calls)
+            failed = next((result for result in results if isinstance(result, Exception)), None)
+            if failed is not None:
+                raise failed
         except redis.RedisError as error:
             raise StoreUnavailableError(f"Redis store failed: {type(error).__name__}: {error}") from error
-        raise StoreUnavailableError("Redis store failed: its scripts could not be loaded")
+        return results[0]
+
+    def _pipeline(self, calls: list[tuple[Any, ...]]) -> list[Any]:
+        pipe = self._client.pipeline(transaction=False)
+        for source, keys, at, *args in calls:
+            pipe.evalsha(self._script(source).sha, len(keys), *(self.prefix + key for key in keys), stamp(at), *args)
+        return list(pipe.execute(raise_on_error=False))

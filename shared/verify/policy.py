@@ -236,7 +236,7 @@ class VerifyPolicy(Element):
         except SmsError as error:
             log.warning("verify.truth_unavailable", errorCode=error.code, providerCode=error.provider_code)
             return None
-        if number is None:
+        if number is None or number.status == UNKNOWN:
             return UNKNOWN
         # not_sent by Aliyun's refusal (flow control, …) keeps its rules; only a lost send proven lost lifts them
         return NOT_SENT if number.status == NOT_SENT and number.err_code is None else None

@@ -109,17 +109,18 @@ def test_a_completion_carrying_send_log_records_is_one_round_trip(store, raw, mo
         return send(self, *args, **kwargs)
 
     monkeypatch.setattr(Connection, "send_packed_command", counted)
-    token = store.claim("k", "fp", ttl=TTL, lease=LEASE).token
-    store.save_progress("k", token, {"sending": True}, sends=[logged("m0")])  # loads the scripts
+    raw.script_flush()  # as on a server that never ran them
+    token, other = (store.claim(key, "fp", ttl=TTL, lease=LEASE).token for key in ("k", "k2"))
     trips.clear()
-    assert store.save_progress("k", token, {"sending": True}, sends=[logged("m1"), logged("m2")]) is True
-    assert store.complete("k", token, {"ok": 1}, ttl=TTL, sends=[logged("m3")]) is True
-    assert len(trips) == 2
-    raw.script_flush()
+    assert store.save_progress("k", token, {"sending": True}, sends=[logged("m0")]) is True
+    assert store.complete("k2", other, {"ok": 2}, ttl=TTL, sends=[logged("m1")]) is True
+    assert len(trips) == 8  # each: NOSCRIPT, SCRIPT LOAD of its two scripts, the pipeline again
     trips.clear()
-    assert store.complete("k", token, {"ok": 1}, ttl=TTL, sends=[logged("m4")]) is True  # a repeat keeps the first
-    assert len(trips) > 1  # NOSCRIPT: loaded, then the pipeline again
-    assert [store.get_send(m) is not None for m in ("m0", "m1", "m2", "m3", "m4")] == [True] * 5
+    assert store.save_progress("k", token, {"sending": True}, sends=[logged("m2"), logged("m3")]) is True
+    assert store.complete("k", token, {"ok": 1}, ttl=TTL, sends=[logged("m4")]) is True
+    assert len(trips) == 2  # scripts loaded: one pipeline each
+    assert store.complete("k", token, {"ok": 3}, ttl=TTL, sends=[logged("m5")]) is True  # a repeat keeps the first
+    assert [store.get_send(m) is not None for m in ("m0", "m1", "m2", "m3", "m4", "m5")] == [True] * 6
     assert store.claim("k", "fp", ttl=TTL, lease=LEASE).response == {"ok": 1}
 
 
