@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
 
-from bench.common import Figure, exit_code, measure, print_table, write_results
+from bench.common import RESULTS, Figure, exit_code, measure, print_table, write_results
 
 BENCHES = ["send_overhead", "fanout", "imports", "config_load", "config_revalidate", "functions", "verify_store",
            "send_log"]
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], results: Path = RESULTS) -> int:
     names = argv or BENCHES
     figures: list[Figure] = []
     try:
@@ -26,7 +27,7 @@ def main(argv: list[str]) -> int:
             figures.extend(measure(name, module.run, getattr(module, "FIGURES", ())))
     finally:  # also on Ctrl-C: what was measured so far
         print_table(figures)
-        write_results(figures)
+        write_results(figures, results)
     return exit_code(figures)
 
 

@@ -143,6 +143,8 @@ class Stack:
         env.update(s_yaml_environment(name))
         env.update(SMS_DYSMS_ENDPOINT=self.endpoint, SMS_KMS_ENDPOINT=self.endpoint, SMS_OSS_ENDPOINT=self.endpoint,
                    SMS_STORE_URL=self.redis_url)
+        # BENCH_ENV="SMS_LOG_LEVEL=ERROR ...": what a setting costs, the functions run with it
+        env.update(item.split("=", 1) for item in os.environ.get("BENCH_ENV", "").split() if "=" in item)
         return env
 
     def stats(self) -> dict[str, dict[str, int]]:

@@ -16,8 +16,10 @@ this repository but what it measures). ``-I`` ignores ``PYTHONPATH``, so the cod
   bare calls of a warm request, each going first every other round.
 
 One JSON line on stdout: ``cold`` and ``warm``/``bare`` seconds, ``rss_kb``, ``redis``. With
-``BENCH_PROFILE=<folder>`` the warm requests of ``ours`` are profiled (cProfile) into
-``<folder>/<spec name>.pstats``.
+``BENCH_PROFILE=<folder>`` the warm requests are profiled (cProfile) into
+``<folder>/<spec name>.pstats`` (ours) and ``<folder>/<spec name>.bare.pstats`` (the bare script),
+and the cold start of a one-sided instance into ``<folder>/<spec name>.cold.pstats``. The cProfiled
+figures are slower than the real ones; compare them with each other.
 """
 
 import base64
@@ -69,6 +71,33 @@ def _text(value):
     return value if isinstance(value, (str, int, float)) else str(value)
 
 
+class Profiles:
+    """With ``BENCH_PROFILE=<folder>``: cProfiles of a one-sided cold start (``cold``) and of the warm
+    requests (``ours``, ``bare``), each dumped as ``<folder>/<spec name>[.<which>].pstats``."""
+
+    def __init__(self, spec_path):
+        self.folder = os.environ.get("BENCH_PROFILE")
+        self.name = os.path.splitext(os.path.basename(spec_path))[0]
+        self.profiles = {}
+
+    def run(self, which, call, *args):
+        if not self.folder:
+            return call(*args)
+        import cProfile
+
+        profile = self.profiles.setdefault(which, cProfile.Profile())
+        profile.enable()
+        try:
+            return call(*args)
+        finally:
+            profile.disable()
+
+    def dump(self):
+        for which, profile in self.profiles.items():
+            suffix = "" if which == "ours" else f".{which}"
+            profile.dump_stats(os.path.join(self.folder, f"{self.name}{suffix}.pstats"))
+
+
 def main(spec_path):
     with open(spec_path, encoding="utf-8") as file:
         spec = json.load(file)
@@ -80,48 +109,44 @@ def main(spec_path):
     context = worker.FCContext(spec["context"])
     events = [base64.b64decode(e) for e in spec["events"]]
     side, rounds = spec["side"], spec.get("rounds", 0)
-    redis_log, result = [], {}
+    redis_log, result, profiles = [], {}, Profiles(spec_path)
     if spec.get("record"):
         record_redis(redis_log)
 
-    warm, theirs = [], []
-    profile = None
-    if os.environ.get("BENCH_PROFILE") and side in ("ours", "both"):  # where the warm requests' time goes
-        import cProfile
-
-        profile = cProfile.Profile()
-
     def ours(event):
-        if profile is not None and "cold" in result:  # the warm requests only
-            profile.enable()
         answer = handler(event, context)
-        if profile is not None:
-            profile.disable()
         assert spec["ok"] in str(answer), str(answer)[:500]
 
+    def cold():
+        nonlocal handler, bare
+        if side in ("ours", "both"):
+            handler = worker.load_handler(code_dir, "index.handler")
+            ours(events[0])
+        if side in ("bare", "both"):
+            bare = load_file("bare_calls", os.path.join(here, "bare_calls.py")).Bare(spec["plan"])
+            bare.run(events[0], cold=True)
+
+    handler = bare = None
     started = time.perf_counter()
-    if side in ("ours", "both"):
-        handler = worker.load_handler(code_dir, "index.handler")
-        ours(events[0])
-    if side in ("bare", "both"):
-        bare = load_file("bare_calls", os.path.join(here, "bare_calls.py")).Bare(spec["plan"])
-        bare.run(events[0], cold=True)
+    if side == "both":
+        cold()
+    else:
+        profiles.run("cold", cold)
     result["cold"] = time.perf_counter() - started
     result["redis"] = [list(redis_log)]
+    warm = {"ours": [], "bare": []}
     for i in range(1, rounds + 1):
         event = events[i % len(events)]
         del redis_log[:]
         steps = [("ours", ours), ("bare", bare.run)] if side == "both" else [("ours", ours)]
         for name, step in (steps if i % 2 else steps[::-1]):
             t = time.perf_counter()
-            step(event)
-            (warm if name == "ours" else theirs).append(time.perf_counter() - t)
+            profiles.run(name, step, event)
+            warm[name].append(time.perf_counter() - t)
         if i == 1:
             result["redis"].append(list(redis_log))
-    if profile is not None:
-        name = os.path.splitext(os.path.basename(spec_path))[0]
-        profile.dump_stats(os.path.join(os.environ["BENCH_PROFILE"], f"{name}.pstats"))
-    result.update(warm=warm, bare=theirs, rss_kb=peak_rss_kb())
+    profiles.dump()
+    result.update(warm=warm["ours"], bare=warm["bare"], rss_kb=peak_rss_kb())
     print(json.dumps(result))
 
 

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from shared.aliyun.credentials import Credentials
-    from shared.settings import Endpoint
+    from shared.settings import Endpoint, Settings
+
+SDK_POOL_SIZE = 40  # darabonba's own default (DEFAULT_POOL_SIZE * 4)
 
 _clients: dict[Hashable, tuple[Hashable, Any]] = {}  # slot -> (the credentials' cache key, client)
 _lock = threading.Lock()
@@ -56,6 +58,17 @@ def pop_client(client_class: Callable[[Any], Any], credentials: Credentials, end
         )
 
     return cached_client((client_class, endpoint.host, endpoint.protocol, region), credentials, build)
+
+
+def runtime_options(settings: Settings, concurrency: int = 1) -> Any:
+    """The options of one POP SDK call: our timeouts, and a connection pool for ``concurrency``
+    calls at once. The SDK keeps one HTTP session per host and pool size, and each new session
+    loads the CA store into a TLS context (~25 ms of a cold start), so every client asks for the
+    SDK's default size unless it needs more: KMS and Dysmsapi on one host (the emulator) share one."""
+    from darabonba.runtime import RuntimeOptions
+
+    return RuntimeOptions(connect_timeout=settings.connect_timeout_ms, read_timeout=settings.read_timeout_ms,
+                          max_idle_conns=max(concurrency, SDK_POOL_SIZE))
 
 
 def clear() -> None:

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from shared.aliyun.clients import pop_client
+from shared.aliyun.clients import pop_client, runtime_options
 from shared.aliyun.codes import provider_error
 from shared.aliyun.credentials import Credentials
 from shared.aliyun.retry import backoff_seconds
@@ -38,15 +38,9 @@ class SmsGateway:
     """SendSms for one AccessKey: the SDK client and runtime options are built once."""
 
     def __init__(self, credentials: Credentials, settings: Settings) -> None:
-        from darabonba.runtime import RuntimeOptions
-
         self.settings = settings
         self.client = get_client(credentials, settings)
-        self.runtime = RuntimeOptions(
-            connect_timeout=settings.connect_timeout_ms,
-            read_timeout=settings.read_timeout_ms,
-            max_idle_conns=settings.send_concurrency,
-        )
+        self.runtime = runtime_options(settings, settings.send_concurrency)
 
     def send(
         self, *, phones: list[str], sign_name: str, template_code: str, template_param: str | None,

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from shared.aliyun.clients import pop_client
+from shared.aliyun.clients import pop_client, runtime_options
 from shared.aliyun.retry import backoff_seconds
 from shared.config.cache import TtlCache
 from shared.config.files import provider_failure
@@ -96,9 +96,7 @@ def call_kms(settings: Settings, call: Callable[[Any], T], failure: Callable[[Ex
     """``call(runtime)`` with the SDK timeouts; a call without side effects, so a throttled or failed
     one is tried again (``SMS_SEND_MAX_ATTEMPTS`` in all, with backoff). ``failure`` maps the SDK's
     exception to the config error raised when it is for good or the attempts are spent."""
-    from darabonba.runtime import RuntimeOptions
-
-    runtime = RuntimeOptions(connect_timeout=settings.connect_timeout_ms, read_timeout=settings.read_timeout_ms)
+    runtime = runtime_options(settings)
     attempt = 0
     while True:
         attempt += 1

@@ -223,3 +223,21 @@ def test_client_is_built_once_per_credentials_and_endpoint(make_app):
     assert get_client(Credentials("AK1", "S1"), settings) is first
     assert get_client(Credentials("AK1", "S2"), settings) is not first
     assert get_client(Credentials("AK1", "S1", "token"), settings) is not first
+
+
+def test_kms_and_dysmsapi_on_one_host_share_one_sdk_session(make_app, emulator):
+    """The SDK keeps a session (and a TLS context, ~25 ms to build) per host and pool size: a send
+    that also reads KMS (the send log's HMAC key) opens one session for the emulator's one host."""
+    from darabonba.core import DaraCore
+
+    from shared.aliyun import clients
+
+    host = emulator.endpoint.split("://", 1)[1]
+    for key in [k for k in DaraCore._sessions if host in k]:
+        del DaraCore._sessions[key]
+    clients.clear()
+    send(make_app(send_concurrency=10), [PHONE], {"name": "a", "order": "1"})
+
+    assert emulator.stats()["kms"] and emulator.stats()["sms"]["SendSms"] == 1
+    [session] = [k for k in DaraCore._sessions if host in k]
+    assert session.endswith(f":pool={clients.SDK_POOL_SIZE}")

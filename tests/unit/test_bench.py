@@ -1,6 +1,7 @@
 """``make bench``'s table: every figure measured is printed; one it cannot measure here is a row saying
 why and leaves the exit code alone; a missed target (or a broken bench) makes it 1."""
 
+import json
 import sys
 import types
 
@@ -57,11 +58,11 @@ def fake_bench(monkeypatch, name, run, figures=None):
     monkeypatch.setitem(sys.modules, f"bench.{name}", module)
 
 
-def test_main_prints_what_it_measured_before_a_bench_that_cannot_run(monkeypatch, capsys):
+def test_main_prints_what_it_measured_before_a_bench_that_cannot_run(monkeypatch, capsys, tmp_path):
     fake_bench(monkeypatch, "fake_measured", lambda: [FAST.measured(0.25)])
     fake_bench(monkeypatch, "fake_no_redis", no_redis, TWO)
 
-    assert main(["fake_measured", "fake_no_redis"]) == 0
+    assert main(["fake_measured", "fake_no_redis"], tmp_path / "results.json") == 0
     assert capsys.readouterr().out.splitlines()[2:] == [
         "| fast enough | 0.250 ms | <= 1 | ok |",
         "| fast enough | not run: no redis-server | <= 1 | - |",
@@ -69,12 +70,15 @@ def test_main_prints_what_it_measured_before_a_bench_that_cannot_run(monkeypatch
     ]
 
 
-def test_main_still_fails_for_a_missed_target(monkeypatch, capsys):
+def test_main_still_fails_for_a_missed_target(monkeypatch, capsys, tmp_path):
     fake_bench(monkeypatch, "fake_missed", lambda: [FAST.measured(3.0)])
     fake_bench(monkeypatch, "fake_no_redis", no_redis, TWO)
 
-    assert main(["fake_missed", "fake_no_redis"]) == 1
+    assert main(["fake_missed", "fake_no_redis"], tmp_path / "results.json") == 1
     assert "| fast enough | 3.000 ms | <= 1 | MISSED |" in capsys.readouterr().out
+    written = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert [(f["name"], f["value"], f["ok"]) for f in written["figures"]] == [
+        ("fast enough", 3.0, False), ("fast enough", None, None), ("another", None, None)]
 
 
 def test_verify_store_without_redis_server_is_not_available(monkeypatch):
