@@ -12,6 +12,8 @@ a step is one of
 - ``["kms", action, {field: value}]``: a KMS call (``GetSecretValue``, ``GenerateDataKey``, ...); a
   secret holding ``accessKey`` and ``accessSecret`` gives the SendSms calls their AccessKey;
 - ``["sms", action, {field: value}]``: a Dysmsapi call (``SendSms``, ``QuerySmsSign``, ...);
+- ``["pydantic"]``: import pydantic and validate with one small model: the library's fixed cost,
+  for the diagnostic baseline that pays it too (``bench/functions.py``);
 - ``["redis"]``: the Redis commands of ``plan["redis"]["cold"|"warm"]``, each entry one round trip
   (one command, or a pipeline of several), as recorded from the function.
 
@@ -43,6 +45,14 @@ class Bare:
         self.phase = "cold" if cold else "warm"
         for step in self.plan[self.phase]:
             getattr(self, "step_" + step[0])(event, *step[1:])
+
+    def step_pydantic(self, event):
+        from pydantic import BaseModel
+
+        class Body(BaseModel):
+            phone: str
+
+        Body.model_validate({"phone": "13900000000"})
 
     def step_event(self, event):
         data = json.loads(event)

@@ -10,7 +10,9 @@ requests), so the store writes are the same too; the emulator's per-action count
 pair are compared, so a baseline that drifts from what the function does is an error, not a ratio.
 
 - cold start: a fresh process imports and serves one request ÷ a fresh bare process making the
-  first request's calls (imports included), alternating, RUNS pairs, medians;
+  first request's calls (imports included), alternating, RUNS pairs, medians; and, as a diagnostic,
+  ÷ the bare process importing pydantic and validating with one model first (what of the gap is
+  the validation library's fixed cost, what is ours);
 - warm request: in one process, a warm function and a warm bare script alternating (each going
   first every other round), medians;
 - peak RSS of a warm function process (ROUNDS requests).
@@ -38,6 +40,7 @@ from typing import Any
 from bench.common import ROOT, Figure, control, emulator_process
 
 RUNS = 7  # cold pairs per function
+ORDERS = [("ours", "bare", "pydantic"), ("bare", "pydantic", "ours"), ("pydantic", "ours", "bare")]
 ROUNDS = 150  # warm requests per side
 COLD_TARGET, WARM_TARGET, RSS_TARGET, RSS_GOAL = 1.05, 1.05, 128, 96
 API_KEY = "sk_example_replace_me"  # examples/emulator-seed.json holds its hash
@@ -337,12 +340,15 @@ class Bench:
         plan = {"endpoint": self.stack.endpoint, "sts": list(self.stack.sts), "region": "cn-hangzhou",
                 "redis_url": self.stack.redis_url, **PLANS[case.name],
                 "redis": {"cold": recorded["redis"][0], "warm": recorded["redis"][1]}}
-        ours, bare = [], []
-        for k in range(RUNS):  # fresh processes in turn, each side going first every other pair
-            for side in (("ours", "bare") if k % 2 == 0 else ("bare", "ours")):
-                answer = self.run(case, side, 1, plan=plan)
-                (ours if side == "ours" else bare).append(answer)
-        for answer in bare:
+        # the bare script as is, and paying pydantic's import too (a diagnostic: what of the gap is ours)
+        with_pydantic = {**plan, "cold": [["pydantic"], *plan["cold"]]}
+        colds: dict[str, list[dict[str, Any]]] = {"ours": [], "bare": [], "pydantic": []}
+        for k in range(RUNS):  # fresh processes in turn, each going first, second and last in turn
+            for side in ORDERS[k % len(ORDERS)]:
+                colds[side].append(self.run(case, "bare" if side == "pydantic" else side, 1,
+                                            plan=with_pydantic if side == "pydantic" else plan))
+        ours, bare = colds["ours"], colds["bare"]
+        for answer in bare + colds["pydantic"]:
             if answer["calls"] != ours[0]["calls"]:
                 raise AssertionError(f"{case.name}: the bare script's calls {answer['calls']} are not the "
                                      f"function's {ours[0]['calls']}")
@@ -354,7 +360,7 @@ class Bench:
             raise AssertionError(f"{case.name}: warm, the bare script's calls {bare_warm} are not the "
                                  f"function's {ours_warm}")
         return figures(case.name, [a["cold"] for a in ours], [a["cold"] for a in bare], both["warm"], both["bare"],
-                       warm_only["rss_kb"] / 1024)
+                       warm_only["rss_kb"] / 1024, [a["cold"] for a in colds["pydantic"]])
 
 
 def spread(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
@@ -368,8 +374,9 @@ def quartiles(values: list[float], scale: float = 1.0, digits: int = 2) -> str:
 
 
 def figures(name: str, ours_cold: list[float], bare_cold: list[float], warm: list[float], bare_warm: list[float],
-            rss_mb: float) -> list[Figure]:
+            rss_mb: float, pydantic_cold: list[float]) -> list[Figure]:
     cold = statistics.median(ours_cold) / statistics.median(bare_cold)
+    beside_pydantic = statistics.median(ours_cold) / statistics.median(pydantic_cold)
     pairs = [o / b for o, b in zip(ours_cold, bare_cold, strict=True)]
     hot = statistics.median(warm) / statistics.median(bare_warm)
     warm_pairs = [o / b for o, b in zip(warm, bare_warm, strict=True)]
@@ -377,6 +384,9 @@ def figures(name: str, ours_cold: list[float], bare_cold: list[float], warm: lis
         Figure(f"{name} cold start ÷ bare script", cold, "x", f"<= {COLD_TARGET}", cold <= COLD_TARGET,
                spread=f"{statistics.median(ours_cold) * 1000:.0f} ms vs {statistics.median(bare_cold) * 1000:.0f} ms; "
                       f"{len(pairs)} pairs, each {spread(pairs)}"),
+        Figure(f"{name} cold start ÷ bare script importing pydantic (diagnostic)", beside_pydantic, "x", "-",
+               spread=f"{statistics.median(pydantic_cold) * 1000:.0f} ms: what is left of the gap without "
+                      f"pydantic's own import"),
         Figure(f"{name} warm request ÷ bare", hot, "x", f"<= {WARM_TARGET}", hot <= WARM_TARGET,
                spread=f"{statistics.median(warm) * 1000:.2f} ms vs {statistics.median(bare_warm) * 1000:.2f} ms; "
                       f"{len(warm_pairs)} rounds, quartiles {quartiles(warm_pairs)}"),

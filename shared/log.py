@@ -28,6 +28,7 @@ _NUMBER = re.compile(r"(?<![0-9])(?:\+?86)?(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-
 
 _context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar("sms_log_context", default={})  # noqa: B039
 _write_lock = threading.Lock()
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # json.dumps(..., options) builds one a call
 _stream: TextIO | None = None
 _threshold: int | None = None
 
@@ -56,7 +57,7 @@ def log(level: str, message: str, **fields: Any) -> None:
         **_context.get(),
         **{name: _cut(value) for name, value in fields.items()},
     }
-    text = json.dumps(line, ensure_ascii=False, default=str) + "\n"
+    text = _encode(line) + "\n"
     with _write_lock:
         (_stream or sys.stdout).write(text)
 

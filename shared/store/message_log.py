@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Literal, Protocol, TypeVar
+from typing import Literal, NamedTuple, Protocol, TypeVar
 
 from shared import log
 
@@ -61,9 +61,9 @@ class SendRecord:
     sealed_numbers: str | None = None  # the numbers sealed (app.vault) while any is ``unknown``; else None
 
 
-@dataclass(frozen=True)
-class Receipt:
-    """One delivery receipt (Aliyun's ``SmsReport`` item), the number already turned into its lookup."""
+class Receipt(NamedTuple):
+    """One delivery receipt (Aliyun's ``SmsReport`` item), the number already turned into its lookup.
+    A named tuple, not a frozen dataclass: a push builds a hundred, and this builds them twice as fast."""
 
     lookup: str
     success: bool
