@@ -16,7 +16,7 @@ exceed a limit nothing is recorded and ``isv.BUSINESS_LIMIT_CONTROL`` names the 
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -104,20 +104,17 @@ class FlowControl:
         """Record every item, or raise ``isv.BUSINESS_LIMIT_CONTROL`` and record none."""
         if not self.limits.enabled:
             return
-        pending: Counter[tuple[str, ...]] = Counter()
-        keys_per_item = []
+        pending: dict[tuple[str, ...], int] = {}  # this request's own earlier items, per counter key
         for item in items:
             rules = self.rules(item)
             for key, window, permits in rules:
-                if self._used(key, window, now) + pending[key] >= permits:
+                if self._used(key, window, now) + pending.get(key, 0) >= permits:
                     label = PER_NUMBER_LABEL if key[0] == PER_NUMBER else WINDOW_LABELS[window]
                     raise BusinessLimitControl(f"触发{label}流控Permits:{permits}")
-            keys = {key for key, _, _ in rules}
-            pending.update(keys)
-            keys_per_item.append(keys)
-        for keys in keys_per_item:
-            for key in keys:
-                self._events.setdefault(key, deque()).append(now)
+            for key in {key for key, _, _ in rules}:
+                pending[key] = pending.get(key, 0) + 1
+        for key, count in pending.items():
+            self._events.setdefault(key, deque()).extend([now] * count)
 
     def _used(self, key: tuple[str, ...], window: int, now: float) -> int:
         events = self._events.get(key)

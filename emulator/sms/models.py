@@ -247,20 +247,22 @@ class SmsBackend:
 
     def _submit(self, outgoing: list[Outgoing], template: Template, request_id: str, out_id: str | None) -> str:
         now = self.clock.now()
-        parts = sum(sms_size(f"【{o.sign.name}】{template.render(o.params)}") for o in outgoing)
-        self.account.admit(len(outgoing), parts, china_date(now))
-        self.flow.admit([Submission(o.sign.name, template.code, template.type, o.phone) for o in outgoing], now)
-        biz_id = self.ids.biz_id()
-        deliver_at = now + self.settings.delivery_delay
         rendered: dict[tuple[str, int], str] = {}  # SendSms shares one params dict: render it once
-        messages = []
+        contents = []
         for o in outgoing:
             key = (o.sign.name, id(o.params))
             if key not in rendered:
                 rendered[key] = f"【{o.sign.name}】{template.render(o.params)}"
+            contents.append(rendered[key])
+        self.account.admit(len(outgoing), sum(map(sms_size, contents)), china_date(now))
+        self.flow.admit([Submission(o.sign.name, template.code, template.type, o.phone) for o in outgoing], now)
+        biz_id = self.ids.biz_id()
+        deliver_at = now + self.settings.delivery_delay
+        messages = []
+        for o, content in zip(outgoing, contents, strict=True):
             messages.append(Message(
                 biz_id=biz_id, phone=o.phone, sign_name=o.sign.name, template_code=template.code,
-                template_type=template.type, params=o.params, content=rendered[key], sent_at=now,
+                template_type=template.type, params=o.params, content=content, sent_at=now,
                 deliver_at=deliver_at, request_id=request_id, out_id=out_id, up_extend_code=o.up_extend_code,
                 fail_code=self.settings.undeliverable.get(o.phone)))
         self.outbox.add(messages)
