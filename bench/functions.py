@@ -166,11 +166,16 @@ class Stack:
         path = self.tmp / f"{tag or function}-{side}.json"
         path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
         before = self.stats()
-        result = subprocess.run([self.python, "-I", str(ROOT / "bench" / "instance.py"), str(path)],
+        importtime = os.environ.get("BENCH_IMPORTTIME")  # a folder: each instance's -X importtime, to compare
+        flags = ["-X", "importtime"] if importtime else []
+        result = subprocess.run([self.python, "-I", *flags, str(ROOT / "bench" / "instance.py"), str(path)],
                                 env={**self.environment(function), **(env or {})}, capture_output=True, text=True,
                                 timeout=600, check=False)
         if result.returncode != 0:
             raise RuntimeError(f"{function} {side}: {result.stderr[-3000:]}")
+        if importtime:
+            kind = "pydantic" if plan and plan.get("cold", [[None]])[0] == ["pydantic"] else side
+            (Path(importtime) / f"{tag or function}-{kind}.txt").write_text(result.stderr, encoding="utf-8")
         answer: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
         answer["calls"] = diff(self.stats(), before)
         return answer
