@@ -96,3 +96,18 @@ def test_verify_store_without_redis_server_is_not_available(monkeypatch):
 def test_figure_rows_as_before():
     assert Figure("warm getElement, median", 1.8, "µs", "no request; small").row() == \
         "| warm getElement, median | 1.800 µs | no request; small | - |"
+
+
+def test_a_function_s_figures_hold_the_pydantic_diagnostic_without_a_target():
+    from bench.functions import figures
+
+    rows = figures("send_sms", ours_cold=[0.9, 0.8, 1.0], bare_cold=[0.7, 0.8, 0.6], warm=[0.003] * 4,
+                   bare_warm=[0.002] * 4, rss_mb=80.0, pydantic_cold=[0.75, 0.8, 0.85])
+
+    by_name = {f.name: f for f in rows}
+    assert by_name["send_sms cold start ÷ bare script"].value == pytest.approx(0.9 / 0.7)
+    assert by_name["send_sms cold start ÷ bare script"].ok is False
+    diagnostic = by_name["send_sms cold start ÷ bare script importing pydantic (diagnostic)"]
+    assert diagnostic.value == pytest.approx(0.9 / 0.8)
+    assert (diagnostic.target, diagnostic.ok) == ("-", None)  # shown, never a missed target
+    assert exit_code([diagnostic]) == 0
