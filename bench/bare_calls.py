@@ -41,8 +41,11 @@ class Bare:
         self.clients = {}
         self.sms_keys = None
 
-    def run(self, event, cold=False):
+    def run(self, event, cold=False, redis=None):
+        """The calls of a cold or warm request; ``redis``: these recorded commands (raw argument
+        tuples, one list per round trip) instead of the plan's."""
         self.phase = "cold" if cold else "warm"
+        self.redis_commands = redis
         for step in self.plan[self.phase]:
             getattr(self, "step_" + step[0])(event, *step[1:])
 
@@ -122,14 +125,17 @@ class Bare:
         if "redis" not in self.clients:
             self.clients["redis"] = redis.Redis.from_url(self.plan["redis_url"])
         client = self.clients["redis"]
-        for commands in self.plan["redis"][self.phase]:
+        recorded = self.redis_commands
+        if recorded is None:
+            recorded = [[[_arg(a) for a in args] for args in trip] for trip in self.plan["redis"][self.phase]]
+        for commands in recorded:
             if len(commands) == 1:
                 try:
-                    client.execute_command(*map(_arg, commands[0]))
+                    client.execute_command(*commands[0])
                 except redis.ResponseError:  # a script's refusal is an answer too
                     pass
                 continue
             pipe = client.pipeline(transaction=False)
             for command in commands:
-                pipe.execute_command(*map(_arg, command))
+                pipe.execute_command(*command)
             pipe.execute(raise_on_error=False)

@@ -5,9 +5,11 @@ older than the sources), run by ``bench/instance.py`` with FC's python3.10 and `
 what the build ships is imported), the environment of ``s.yaml``, the emulator for Aliyun and a
 real Redis for the store (``SMS_STORE_URL``, as deployed). Its bare script
 (``bench/bare_calls.py``) makes the same Aliyun calls with the plain SDKs and replays, with a
-plain redis-py client, the very Redis commands the function sent (recorded from one of its
-requests), so the store writes are the same too; the emulator's per-action counts of every cold
-pair are compared, so a baseline that drifts from what the function does is an error, not a ratio.
+plain redis-py client in the next Redis database, the very Redis commands the function sent
+(recorded from its requests; each warm round replays one not replayed before, and that database
+is emptied before each bare cold start), so the store does the same work too; the emulator's
+per-action counts of every cold pair are compared, so a baseline that drifts from what the
+function does is an error, not a ratio.
 
 - cold start: a fresh process imports and serves one request ÷ a fresh bare process making the
   first request's calls (imports included), alternating, RUNS pairs, medians; and, as a diagnostic,
@@ -133,6 +135,14 @@ class Stack:
         self.role = RoleCredentials()
         self.sts = (self.role.access_key_id, self.role.access_key_secret, self.role.security_token)
         self.python = python310()
+        self.bare_redis_url = other_database(redis_url)
+
+    def flush_bare_redis(self) -> None:
+        """Empty the bare script's database (the function's own is left as it is)."""
+        import redis
+
+        with redis.Redis.from_url(self.bare_redis_url) as client:
+            client.flushdb()
 
     def context(self, name: str) -> dict[str, Any]:
         from emulator.fc.events import context_fields, request_id
@@ -179,6 +189,15 @@ class Stack:
         answer: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
         answer["calls"] = diff(self.stats(), before)
         return answer
+
+
+def other_database(url: str) -> str:
+    """``url`` on the next Redis database: the bare script replays the function's commands there."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
 
 
 def diff(after: dict[str, dict[str, int]], before: dict[str, dict[str, int]]) -> dict[str, int]:
@@ -320,6 +339,10 @@ def cases(tmp: Path, token: str, sts: tuple[str, str, str]) -> list[Case]:
     ]
 
 
+def per_request(counts: dict[str, int], requests: int) -> dict[str, float]:
+    return {name: n / requests for name, n in counts.items()}
+
+
 def subtract(a: dict[str, int], b: dict[str, int], times: int = 1) -> dict[str, int]:
     keys = set(a) | set(b)
     return {k: a.get(k, 0) - times * b.get(k, 0) for k in sorted(keys) if a.get(k, 0) - times * b.get(k, 0)}
@@ -341,15 +364,17 @@ class Bench:
 
     def measure(self, case: Case) -> list[Figure]:
         self.run(case, "ours", 1)  # Redis loads the function's scripts; the build's first imports
-        recorded = self.run(case, "ours", 2, rounds=1, record=True)
+        recorded = self.run(case, "ours", 3, rounds=1, record=True)
         plan = {"endpoint": self.stack.endpoint, "sts": list(self.stack.sts), "region": "cn-hangzhou",
-                "redis_url": self.stack.redis_url, **PLANS[case.name],
+                "redis_url": self.stack.bare_redis_url, **PLANS[case.name],
                 "redis": {"cold": recorded["redis"][0], "warm": recorded["redis"][1]}}
         # the bare script as is, and paying pydantic's import too (a diagnostic: what of the gap is ours)
         with_pydantic = {**plan, "cold": [["pydantic"], *plan["cold"]]}
         colds: dict[str, list[dict[str, Any]]] = {"ours": [], "bare": [], "pydantic": []}
         for k in range(RUNS):  # fresh processes in turn, each going first, second and last in turn
             for side in ORDERS[k % len(ORDERS)]:
+                if side != "ours":
+                    self.stack.flush_bare_redis()  # its replay finds the keys new, as the function did
                 colds[side].append(self.run(case, "bare" if side == "pydantic" else side, 1,
                                             plan=with_pydantic if side == "pydantic" else plan))
         ours, bare = colds["ours"], colds["bare"]
@@ -357,10 +382,12 @@ class Bench:
             if answer["calls"] != ours[0]["calls"]:
                 raise AssertionError(f"{case.name}: the bare script's calls {answer['calls']} are not the "
                                      f"function's {ours[0]['calls']}")
-        warm_only = self.run(case, "ours", case.rounds + 1, rounds=case.rounds)
-        both = self.run(case, "both", case.rounds + 1, plan=plan, rounds=case.rounds)
-        ours_warm = subtract(warm_only["calls"], ours[0]["calls"])
-        bare_warm = subtract(subtract(both["calls"], warm_only["calls"]), bare[0]["calls"])
+        warm_only = self.run(case, "ours", case.rounds + 2, rounds=case.rounds)
+        self.stack.flush_bare_redis()
+        both = self.run(case, "both", case.rounds + 2, plan=plan, rounds=case.rounds)
+        # per request: a warm instance of ours makes one request more (the one the bare replays ahead)
+        ours_warm = per_request(subtract(warm_only["calls"], ours[0]["calls"]), case.rounds + 1)
+        bare_warm = per_request(subtract(subtract(both["calls"], warm_only["calls"]), bare[0]["calls"]), case.rounds)
         if bare_warm != ours_warm:
             raise AssertionError(f"{case.name}: warm, the bare script's calls {bare_warm} are not the "
                                  f"function's {ours_warm}")

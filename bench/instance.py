@@ -48,21 +48,26 @@ def load_file(name, path):
 
 
 def record_redis(log):
-    """Every command redis-py sends, as argument lists; a pipeline is one entry (one round trip)."""
+    """Every command redis-py sends, as argument tuples; a pipeline is one entry (one round trip).
+    Kept as sent (:func:`as_json` converts them once measured): the recording runs in the timed requests."""
     import redis.client
 
     plain, pipelined = redis.client.Redis.execute_command, redis.client.Pipeline.execute
 
     def execute_command(self, *args, **options):
         if not isinstance(self, redis.client.Pipeline):
-            log.append([[_text(a) for a in args]])
+            log.append([args])
         return plain(self, *args, **options)
 
     def execute(self, raise_on_error=True):
-        log.append([[_text(a) for a in args] for args, _ in self.command_stack])
+        log.append([args for args, _ in self.command_stack])
         return pipelined(self, raise_on_error)
 
     redis.client.Redis.execute_command, redis.client.Pipeline.execute = execute_command, execute
+
+
+def as_json(commands):
+    return [[[_text(a) for a in args] for args in trip] for trip in commands]
 
 
 def _text(value):
@@ -98,54 +103,77 @@ class Profiles:
             profile.dump_stats(os.path.join(self.folder, f"{self.name}{suffix}.pstats"))
 
 
+class Instance:
+    """The function's handler and the bare script, as one spec asks, in this process."""
+
+    def __init__(self, spec, spec_path):
+        self.spec, self.side = spec, spec["side"]
+        self.here = os.path.dirname(os.path.abspath(__file__))
+        self.code_dir = spec["code_dir"]
+        sys.path[0:0] = spec.get("paths") or [self.code_dir, os.path.join(self.code_dir, "python")]
+        os.chdir(self.code_dir)
+        self.worker = load_file("fc_worker", os.path.join(self.here, "..", "emulator", "fc", "worker.py"))
+        self.context = self.worker.FCContext(spec["context"])
+        self.handler = self.bare = None
+        self.redis_log, self.profiles = [], Profiles(spec_path)
+        # The bare script replays, in its own database, the Redis commands of a request of ours it
+        # has not replayed yet (one ahead, as it goes first every other round): the keys are new to
+        # it, so its store does the same work, not a replay's early "already done".
+        self.unreplayed = []
+        if spec.get("record") or self.side == "both":
+            record_redis(self.redis_log)
+
+    def cold(self, event):
+        if self.side in ("ours", "both"):
+            self.handler = self.worker.load_handler(self.code_dir, "index.handler")
+            self.ours(event)
+        if self.side in ("bare", "both"):
+            self.bare = load_file("bare_calls", os.path.join(self.here, "bare_calls.py")).Bare(self.spec["plan"])
+            self.bare.run(event, cold=True)
+
+    def ours(self, event):
+        answer = self.handler(event, self.context)
+        assert self.spec["ok"] in str(answer), str(answer)[:500]
+
+    def ours_recorded(self, event):
+        del self.redis_log[:]
+        self.ours(event)
+        self.unreplayed.append(list(self.redis_log))
+
+    def theirs(self, event):
+        self.bare.run(event, redis=self.unreplayed.pop(0))
+
+    def warm_rounds(self, events, rounds, result):
+        """``rounds`` warm requests (each side going first every other round, when both run), timed."""
+        if rounds:
+            self.ours_recorded(events[1])  # the one ahead: every warm instance makes it, so counts compare
+        warm = {"ours": [], "bare": []}
+        steps = [("ours", self.ours_recorded), ("bare", self.theirs)] if self.side == "both" else \
+            [("ours", self.ours_recorded)]
+        for i in range(1, rounds + 1):
+            event = events[(i + 1) % len(events)]
+            for name, step in (steps if i % 2 else steps[::-1]):
+                t = time.perf_counter()
+                self.profiles.run(name, step, event)
+                warm[name].append(time.perf_counter() - t)
+            if i == 1:
+                result["redis"].append(as_json(self.unreplayed[-1]))
+        return warm
+
+
 def main(spec_path):
     with open(spec_path, encoding="utf-8") as file:
         spec = json.load(file)
-    here = os.path.dirname(os.path.abspath(__file__))
-    code_dir = spec["code_dir"]
-    sys.path[0:0] = spec.get("paths") or [code_dir, os.path.join(code_dir, "python")]
-    os.chdir(code_dir)
-    worker = load_file("fc_worker", os.path.join(here, "..", "emulator", "fc", "worker.py"))
-    context = worker.FCContext(spec["context"])
+    instance = Instance(spec, spec_path)
     events = [base64.b64decode(e) for e in spec["events"]]
-    side, rounds = spec["side"], spec.get("rounds", 0)
-    redis_log, result, profiles = [], {}, Profiles(spec_path)
-    if spec.get("record"):
-        record_redis(redis_log)
-
-    def ours(event):
-        answer = handler(event, context)
-        assert spec["ok"] in str(answer), str(answer)[:500]
-
-    def cold():
-        nonlocal handler, bare
-        if side in ("ours", "both"):
-            handler = worker.load_handler(code_dir, "index.handler")
-            ours(events[0])
-        if side in ("bare", "both"):
-            bare = load_file("bare_calls", os.path.join(here, "bare_calls.py")).Bare(spec["plan"])
-            bare.run(events[0], cold=True)
-
-    handler = bare = None
     started = time.perf_counter()
-    if side == "both":
-        cold()
+    if instance.side == "both":
+        instance.cold(events[0])
     else:
-        profiles.run("cold", cold)
-    result["cold"] = time.perf_counter() - started
-    result["redis"] = [list(redis_log)]
-    warm = {"ours": [], "bare": []}
-    for i in range(1, rounds + 1):
-        event = events[i % len(events)]
-        del redis_log[:]
-        steps = [("ours", ours), ("bare", bare.run)] if side == "both" else [("ours", ours)]
-        for name, step in (steps if i % 2 else steps[::-1]):
-            t = time.perf_counter()
-            profiles.run(name, step, event)
-            warm[name].append(time.perf_counter() - t)
-        if i == 1:
-            result["redis"].append(list(redis_log))
-    profiles.dump()
+        instance.profiles.run("cold", instance.cold, events[0])
+    result = {"cold": time.perf_counter() - started, "redis": [as_json(instance.redis_log)]}
+    warm = instance.warm_rounds(events, spec.get("rounds", 0), result)
+    instance.profiles.dump()
     result.update(warm=warm["ours"], bare=warm["bare"], rss_kb=peak_rss_kb())
     print(json.dumps(result))
 
