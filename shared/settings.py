@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from shared.errors import ConfigError
@@ -15,8 +16,7 @@ DEFAULT_DYSMS_ENDPOINT = "https://dysmsapi.aliyuncs.com"
 DEFAULT_OPT_OUT_WORDS = ("td", "t", "退订", "n")
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(NamedTuple):
     """An SDK endpoint split into what the Tea SDKs want: ``host[:port]`` and ``http``/``https``."""
 
     host: str

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -76,8 +75,7 @@ class Element:
         return []
 
 
-@dataclass(frozen=True)
-class TemplateNeed:
+class TemplateNeed(NamedTuple):
     """A template another element relies on, and the variables its use supplies.
 
     ``variables`` is the exact set the template must take; ``variable_count`` only how many

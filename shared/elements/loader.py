@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
@@ -14,8 +13,7 @@ from shared.elements.registry import TypeRegistry
 from shared.errors import ConfigError, UnknownElementError
 
 
-@dataclass(frozen=True)
-class LoadedElement:
+class LoadedElement(NamedTuple):
     """Everything needed to construct an element instance."""
 
     full_name: str

@@ -20,8 +20,7 @@ import hmac
 import json
 import secrets
 import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -55,8 +54,7 @@ class KeyFile(BaseModel):
     keys: list[KeyEntry]
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(NamedTuple):
     """The holder of a valid key: its id (safe to log) and its limits."""
 
     key_id: str

@@ -60,7 +60,7 @@ def receive(request: HttpRequest, model: type[Any], store: Any) -> HttpResponse:
     with log.bound(kind=model.__name__):
         counts = store(app, batch.items)
         log.info("receipts.push", items=len(batch.items) + batch.skipped, skipped=batch.skipped,
-                 **(counts if isinstance(counts, dict) else vars(counts)))
+                 **(counts if isinstance(counts, dict) else counts._asdict()))
     return HttpResponse(200, dict(ACCEPTED))
 
 

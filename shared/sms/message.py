@@ -6,8 +6,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from shared.errors import InvalidParameterError
 from shared.sms.phones import normalize_phone_list
@@ -21,8 +20,7 @@ MAX_PARAM_CHARS = 35  # Aliyun: a notification template's variable takes at most
 _LONGEST_INT = 10**MAX_PARAM_CHARS  # str() of a huge int raises; an int this long is too long anyway
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     """Normalised numbers, a template code and Aliyun's ``TemplateParam`` JSON: nothing left to check.
 
     Build it with :meth:`parse` from a caller's raw values, or directly from values already

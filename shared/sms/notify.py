@@ -7,8 +7,7 @@ from its already-validated body, and :func:`notify` builds one from a caller's r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.elements.element import element_path
 from shared.errors import ConfigError, InvalidParameterError, RequestError, UnknownElementError
@@ -21,8 +20,7 @@ if TYPE_CHECKING:
     from shared.elements.app import App
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(NamedTuple):
     """A validated send request: numbers normalised, template checked, params encoded."""
 
     service: str

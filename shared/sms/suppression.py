@@ -13,8 +13,7 @@ so nothing is asked.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared import log
 from shared.config.cache import TtlCache
@@ -29,8 +28,7 @@ TEMPLATE_TYPE_MAX_AGE = 3600.0  # seconds a template's type is trusted (a templa
 _types: TtlCache[str] = TtlCache(TEMPLATE_TYPE_MAX_AGE, 0, name="template types")
 
 
-@dataclass(frozen=True)
-class Screened:
+class Screened(NamedTuple):
     """The numbers to text, and those skipped because they opted out (in the order given)."""
 
     send: list[str]

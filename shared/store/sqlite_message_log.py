@@ -8,7 +8,6 @@ the number's ``lookup``). Expired rows are ignored by every read and deleted by 
 
 from __future__ import annotations
 
-import dataclasses
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -106,7 +105,7 @@ class SqliteMessageLog:
                 if number.by_receipt:
                     unchanged += 1
                     continue
-                settled = dataclasses.replace(number, status=receipt_status(receipt), err_code=receipt.err_code,
+                settled = number._replace(status=receipt_status(receipt), err_code=receipt.err_code,
                                               updated_at=now, by_receipt=True)
                 records[record.message_id] = (_with_number(record, index, settled), expires)
                 changed.add(record.message_id)
@@ -135,7 +134,7 @@ class SqliteMessageLog:
                 index = _index_of(record, settlement.lookup)
                 if index is None or record.numbers[index].by_receipt or record.numbers[index].status != UNKNOWN:
                     continue  # only an unknown number takes a verdict: a late one never overwrites another
-                number = dataclasses.replace(record.numbers[index], status=settlement.status,
+                number = record.numbers[index]._replace(status=settlement.status,
                                              err_code=settlement.err_code, updated_at=now)
                 record = _with_number(record, index, number)
             record = _without_sealed_once_resolved(record)
@@ -179,11 +178,11 @@ def _index_of(record: SendRecord, lookup: str) -> int | None:
 
 def _with_number(record: SendRecord, index: int, number: LoggedNumber) -> SendRecord:
     numbers = (*record.numbers[:index], number, *record.numbers[index + 1:])
-    return _without_sealed_once_resolved(dataclasses.replace(record, numbers=numbers))
+    return _without_sealed_once_resolved(record._replace(numbers=numbers))
 
 
 def _without_sealed_once_resolved(record: SendRecord) -> SendRecord:
     """The sealed numbers are kept only while the reconciler needs them."""
     if record.sealed_numbers is None or any(number.status == UNKNOWN for number in record.numbers):
         return record
-    return dataclasses.replace(record, sealed_numbers=None)
+    return record._replace(sealed_numbers=None)
