@@ -41,7 +41,7 @@ from typing import Any
 
 from bench.common import ROOT, Figure, control, emulator_process
 
-RUNS = 7  # cold pairs per function
+RUNS = 11  # cold pairs per function (7 left medians ±0.08 apart from run to run on a shared machine)
 ORDERS = [("ours", "bare", "pydantic"), ("bare", "pydantic", "ours"), ("pydantic", "ours", "bare")]
 ROUNDS = 150  # warm requests per side
 COLD_TARGET, WARM_TARGET, RSS_TARGET, RSS_GOAL = 1.05, 1.05, 128, 96
