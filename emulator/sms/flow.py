@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 from emulator.sms.catalog import NOTIFICATION, PROMOTION, VERIFICATION
 from emulator.sms.errors import BusinessLimitControl
@@ -65,8 +65,7 @@ class FlowLimits:
         return cls(**values)
 
 
-@dataclass(frozen=True)
-class Submission:
+class Submission(NamedTuple):
     """One message about to be sent, as flow control sees it."""
 
     sign: str
