@@ -13,8 +13,8 @@ from pathlib import Path
 
 from bench.common import RESULTS, Figure, exit_code, measure, print_table, write_results
 
-BENCHES = ["send_overhead", "fanout", "imports", "config_load", "config_revalidate", "functions", "verify_store",
-           "send_log"]
+BENCHES = ["send_overhead", "fanout", "imports", "config_load", "config_revalidate", "functions", "import_parts",
+           "verify_store", "send_log"]
 
 
 def main(argv: list[str], results: Path = RESULTS) -> int:
