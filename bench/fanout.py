@@ -21,7 +21,7 @@ def _timed_send(concurrency: int, endpoint: str, tmp: str) -> float:
 
     control(endpoint, "DELETE", "sms/messages")
     settings = Settings.from_env()
-    app = App(Settings(**{**settings.__dict__, "send_concurrency": concurrency}))
+    app = App(settings._replace(send_concurrency=concurrency))
     element = app.getElement("SMS.Bench")
     element.sendMessage(["13800138000"], {"name": "warm-up", "order": "0"}, "SMS_100000002")  # imports, one connection
     start = time.perf_counter()

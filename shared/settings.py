@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -30,13 +29,12 @@ class Endpoint(NamedTuple):
         return cls(host=parts.netloc, protocol=parts.scheme)
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     """Every knob of the service; see the README's configuration table."""
 
     elements_source: str = DEFAULT_ELEMENTS_SOURCE
     region: str = "cn-hangzhou"
-    dysms_endpoint: Endpoint = field(default_factory=lambda: Endpoint.parse(DEFAULT_DYSMS_ENDPOINT, "default"))
+    dysms_endpoint: Endpoint = Endpoint.parse(DEFAULT_DYSMS_ENDPOINT, "default")
     connect_timeout_ms: int = 3000
     read_timeout_ms: int = 10000
     send_max_attempts: int = 3
