@@ -47,6 +47,7 @@ ROUNDS = 150  # warm requests per side
 COLD_TARGET, WARM_TARGET, RSS_TARGET, RSS_GOAL = 1.05, 1.05, 128, 96
 API_KEY = "sk_example_replace_me"  # examples/emulator-seed.json holds its hash
 BUILD = Path(os.environ.get("SMS_BENCH_BUILD", ROOT / "build"))  # another build to compare
+FUNCTIONS = ("send_sms", "verification", "approval_notify", "receipts", "config_check")  # measured here
 EXAMPLES = ROOT / "examples"
 SIGN = "阿里云短信测试"
 
@@ -115,8 +116,7 @@ def python310() -> str:
 def ensure_build() -> None:
     """``make build`` when build/ is missing or older than a source it ships."""
     sources = [p for d in ("functions", "shared") for p in (ROOT / d).rglob("*.py")] + [ROOT / "requirements.lock"]
-    built = [BUILD / f / "index.py" for f in ("send_sms", "verification", "approval_notify", "receipts",
-                                              "config_check")]
+    built = [BUILD / f / "index.py" for f in FUNCTIONS]
     newest = max(p.stat().st_mtime for p in sources)
     if all(p.exists() and p.parent.stat().st_mtime > newest for p in built):  # copies keep their mtimes
         return
@@ -184,8 +184,7 @@ class Stack:
         if result.returncode != 0:
             raise RuntimeError(f"{function} {side}: {result.stderr[-3000:]}")
         if importtime:
-            kind = "pydantic" if plan and plan.get("cold", [[None]])[0] == ["pydantic"] else side
-            (Path(importtime) / f"{tag or function}-{kind}.txt").write_text(result.stderr, encoding="utf-8")
+            (Path(importtime) / f"{path.stem}.txt").write_text(result.stderr, encoding="utf-8")
         answer: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
         answer["calls"] = diff(self.stats(), before)
         return answer
@@ -357,10 +356,10 @@ class Bench:
         return [case.event(self.serial - n + i) for i in range(n)]
 
     def run(self, case: Case, side: str, n_events: int, plan: Any = None, rounds: int = 0,
-            record: bool = False) -> dict[str, Any]:
+            record: bool = False, tag: str = "") -> dict[str, Any]:
         spec_case = {"plan": plan, "rounds": rounds, "record": record, "code_dir": case.code_dir}
         return self.stack.instance(case.environment, side, self.events(case, n_events), case.ok,
-                                   paths=case.paths, tag=case.name, env=case.env, **spec_case)
+                                   paths=case.paths, tag=tag or case.name, env=case.env, **spec_case)
 
     def measure(self, case: Case) -> list[Figure]:
         self.run(case, "ours", 1)  # Redis loads the function's scripts; the build's first imports
@@ -375,8 +374,10 @@ class Bench:
             for side in ORDERS[k % len(ORDERS)]:
                 if side != "ours":
                     self.stack.flush_bare_redis()  # its replay finds the keys new, as the function did
-                colds[side].append(self.run(case, "bare" if side == "pydantic" else side, 1,
-                                            plan=with_pydantic if side == "pydantic" else plan))
+                if side == "pydantic":
+                    colds[side].append(self.run(case, "bare", 1, plan=with_pydantic, tag=f"{case.name}.pydantic"))
+                else:
+                    colds[side].append(self.run(case, side, 1, plan=plan))
         ours, bare = colds["ours"], colds["bare"]
         for answer in bare + colds["pydantic"]:
             if answer["calls"] != ours[0]["calls"]:

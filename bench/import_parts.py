@@ -15,10 +15,9 @@ import statistics
 import subprocess
 
 from bench.common import Figure
-from bench.functions import BUILD, ensure_build, python310
+from bench.functions import BUILD, FUNCTIONS, ensure_build, python310
 
 RUNS = 5
-FUNCTIONS = ("send_sms", "verification", "approval_notify", "receipts", "config_check")
 PROBE = r"""
 import json, os, sys, time
 sys.path[0:0] = [os.getcwd(), os.path.join(os.getcwd(), "python")]

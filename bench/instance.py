@@ -7,9 +7,9 @@ this repository but what it measures). ``-I`` ignores ``PYTHONPATH``, so the cod
 ``SPEC["side"]``:
 
 - ``ours``: the timer starts, ``index.handler`` of the built function is loaded (FC's way, the
-  emulator's worker) and serves ``events[0]``: that is the cold start. ``SPEC["rounds"]`` more
-  events follow, each timed (warm requests); then the peak RSS. ``record`` also writes every Redis
-  command each request sent (for the bare side to replay).
+  emulator's worker) and serves ``events[0]``: that is the cold start. With ``SPEC["rounds"]``, one
+  untimed request (``events[1]``) and that many timed ones follow (warm requests); then the peak
+  RSS. ``record`` also writes the Redis commands of the cold and the first timed request.
 - ``bare``: the timer starts, ``bench/bare_calls.py`` makes the same calls with the plain SDKs and
   redis-py (imports included); that is its cold start.
 - ``both``: a warm instance of each in one process, then ``rounds`` requests alternating with the
@@ -120,7 +120,8 @@ class Instance:
         # has not replayed yet (one ahead, as it goes first every other round): the keys are new to
         # it, so its store does the same work, not a replay's early "already done".
         self.unreplayed = []
-        if spec.get("record") or self.side == "both":
+        self.recording = bool(spec.get("record")) or self.side == "both"
+        if self.recording:
             record_redis(self.redis_log)
 
     def cold(self, event):
@@ -138,7 +139,8 @@ class Instance:
     def ours_recorded(self, event):
         del self.redis_log[:]
         self.ours(event)
-        self.unreplayed.append(list(self.redis_log))
+        if self.recording:
+            self.unreplayed.append(list(self.redis_log))
 
     def theirs(self, event):
         self.bare.run(event, redis=self.unreplayed.pop(0))
@@ -156,7 +158,7 @@ class Instance:
                 t = time.perf_counter()
                 self.profiles.run(name, step, event)
                 warm[name].append(time.perf_counter() - t)
-            if i == 1:
+            if i == 1 and self.recording:
                 result["redis"].append(as_json(self.unreplayed[-1]))
         return warm
 
