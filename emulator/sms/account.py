@@ -90,8 +90,9 @@ class Account:
         return sum(count for sent_on, count in self.per_day.items() if (sent_on.year, sent_on.month) == (day.year,
                                                                                                          day.month))
 
-    def admit(self, messages: int, parts: int, day: date) -> None:
-        """Charge ``parts`` and count ``messages`` sent on China-time ``day``, or refuse them all."""
+    def check(self, messages: int, parts: int, day: date) -> None:
+        """Refuse ``messages`` (``parts`` billed) on China-time ``day`` if the balance or a cap does not
+        allow them all; changes nothing (:meth:`charge` does, once every other check has passed)."""
         if self.balance is not None and parts > self.balance:
             raise AmountNotEnough(detail=f"余额可支付{self.balance}条, 本次需要{parts}条")
         sent_today = self.per_day.get(day, 0)
@@ -100,9 +101,12 @@ class Account:
         sent_month = self.sent_in_month(day)
         if self.month_limit is not None and sent_month + messages > self.month_limit:
             raise MonthLimitControl(detail=f"月发送量阈值{self.month_limit}, 本月已发送{sent_month}")
+
+    def charge(self, messages: int, parts: int, day: date) -> None:
+        """Pay ``parts`` and count ``messages`` sent on ``day`` (after :meth:`check`)."""
         if self.balance is not None:
             self.balance -= parts
-        self.per_day[day] = sent_today + messages
+        self.per_day[day] = self.per_day.get(day, 0) + messages
 
     def to_dict(self, today: date) -> dict[str, Any]:
         return {"suspended": self.suspended, "balance": self.balance, "dayLimit": self.day_limit,

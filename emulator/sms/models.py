@@ -254,8 +254,10 @@ class SmsBackend:
             if key not in rendered:
                 rendered[key] = f"【{o.sign.name}】{template.render(o.params)}"
             contents.append(rendered[key])
-        self.account.admit(len(outgoing), sum(map(sms_size, contents)), china_date(now))
+        parts, day = sum(map(sms_size, contents)), china_date(now)
+        self.account.check(len(outgoing), parts, day)
         self.flow.admit([Submission(o.sign.name, template.code, template.type, o.phone) for o in outgoing], now)
+        self.account.charge(len(outgoing), parts, day)  # only what every check admitted
         biz_id = self.ids.biz_id()
         deliver_at = now + self.settings.delivery_delay
         messages = []

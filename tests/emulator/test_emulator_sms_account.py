@@ -137,3 +137,12 @@ def test_reset_restores_the_seeded_account(sms, emulator):
     assert send(sms).code == "OK"
     emulator.reset()
     assert control(emulator, "GET", "sms/account")[1]["balance"] is None
+
+
+def test_a_send_that_flow_control_refuses_is_neither_charged_nor_counted(sms, emulator):
+    emulator.seed({"sms": {"account": {"balance": 10}}})
+    assert send(sms, template=VERIFY).code == "OK"
+    refused = send(sms, template=VERIFY)  # the same number again within the minute
+    assert refused.code == "isv.BUSINESS_LIMIT_CONTROL"
+    _, account = control(emulator, "GET", "sms/account")
+    assert (account["balance"], account["sentToday"]) == (9, 1)  # only admitted messages count
