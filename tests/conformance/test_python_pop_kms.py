@@ -26,6 +26,7 @@ def test_encrypt_then_decrypt_round_trips_special_characters_and_a_context(pop_l
                                           kms("Decrypt", CiphertextBlob=blob))
     assert body(decrypted)["Plaintext"] == TEXT and decrypted["body"]["KeyId"] == encrypted["body"]["KeyId"]
     assert wrong_context["ok"] is False and wrong_context["status"] == 400
+    assert wrong_context["code"] == "Rejected.ValueError"
 
 
 def test_generate_data_key_answers_a_key_its_blob_decrypts_to(pop_legacy):

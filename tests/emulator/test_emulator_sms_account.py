@@ -53,10 +53,18 @@ def test_the_balance_pays_for_billed_parts_and_then_amount_not_enough(sms, emula
     assert len(emulator.messages()) == 2
 
 
-def test_a_long_message_costs_one_part_per_67_characters(sms, emulator):
-    emulator.seed({"sms": {"account": {"balance": 1},
-                           "templates": [{"code": "SMS_LONG", "type": 1, "content": "长" * 70 + "${name}"}]}})
+@pytest.mark.parametrize(("length", "parts"), [(70, 1), (71, 2), (134, 2), (135, 3)])
+def test_a_long_message_costs_one_part_per_67_characters(sms, emulator, length, parts):
+    """``length`` characters in all, the signature's 【】 included."""
+    content = "长" * (length - len(f"【{SIGN}】张三")) + "${name}"
+    template = [{"code": "SMS_LONG", "type": 1, "content": content}]
+    emulator.seed({"sms": {"account": {"balance": parts - 1}, "templates": template}})
     assert send(sms, template="SMS_LONG", params={"name": "张三"}).code == "isv.AMOUNT_NOT_ENOUGH"
+    emulator.seed({"sms": {"account": {"balance": parts}}})
+    assert send(sms, template="SMS_LONG", params={"name": "张三"}).code == "OK"
+    assert control(emulator, "GET", "sms/account")[1]["balance"] == 0
+    [message] = emulator.messages()
+    assert len(message["content"]) == length
 
 
 def test_the_daily_cap_counts_messages_of_the_china_day(sms, emulator):

@@ -70,12 +70,14 @@ def test_the_hour_window_resets_at_the_whole_hour_not_3600_seconds_after_a_send(
 
 
 def test_the_day_window_rolls_24_hours_from_each_send(sms, emulator):
+    first = HOUR_START + 3600  # 01:00 UTC: both midnights (China's, 16:00 UTC; UTC's) fall in the next 24 h
+    emulator.clock.set(first)
     for _ in range(10):
         assert send(sms).code == "OK"
         emulator.clock.advance(721)
-    emulator.clock.set(HOUR_START + 86400 - 1)  # past midnight in China and UTC, within 24 h of the first send
+    emulator.clock.set(first + 86400 - 1)  # past midnight in China and in UTC, within 24 h of the first send
     assert send(sms).message == "触发天级流控Permits:10"
-    emulator.clock.set(HOUR_START + 86401)  # the first send is more than 24 h old
+    emulator.clock.set(first + 86401)  # the first send is more than 24 h old
     assert send(sms).code == "OK"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import alibabacloud_oss_v2 as oss
 import pytest
 from emulator_oss_wire import OssCall
@@ -59,15 +61,16 @@ def test_an_absolute_expiration_is_read_on_the_emulator_clock(wire, emulator):
     assert wire(**call).acs3().code == "InvalidSecurityToken.Expired"
 
 
-@pytest.mark.parametrize("entry", [
-    {"secret": "s", "durationSeconds": 60},  # an expiry needs a token
-    {"secret": "s", "securityToken": "t", "durationSeconds": 0},
-    {"secret": "s", "securityToken": "t", "durationSeconds": True},
-    {"secret": "s", "securityToken": "t", "expiration": "tomorrow"},
-    {"secret": "s", "securityToken": "t", "expiration": "2026-01-01T00:00:00Z", "durationSeconds": 60},
+@pytest.mark.parametrize(("entry", "reason"), [
+    ({"secret": "s", "durationSeconds": 60}, ": an expiration needs a securityToken"),
+    ({"secret": "s", "securityToken": "t", "durationSeconds": 0}, ".durationSeconds must be a positive number"),
+    ({"secret": "s", "securityToken": "t", "durationSeconds": True}, ".durationSeconds must be a positive number"),
+    ({"secret": "s", "securityToken": "t", "expiration": "tomorrow"}, ".expiration must be ISO 8601 UTC"),
+    ({"secret": "s", "securityToken": "t", "expiration": "2026-01-01T00:00:00Z", "durationSeconds": 60},
+     ": give expiration or durationSeconds, not both"),
 ])
-def test_malformed_expiries_are_refused_at_seeding(emulator, entry):
-    with pytest.raises(ValueError, match=f"accessKeys.{TEMP_KEY}"):
+def test_malformed_expiries_are_refused_at_seeding(emulator, entry, reason):
+    with pytest.raises(ValueError, match=re.escape(f"accessKeys.{TEMP_KEY}{reason}")):
         emulator.seed({"accessKeys": {TEMP_KEY: entry}})
 
 

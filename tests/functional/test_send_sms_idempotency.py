@@ -121,7 +121,8 @@ def test_a_send_under_way_holds_its_key_for_the_functions_whole_timeout(store_se
     context = fc_context()
     context.function.timeout = 600
     event = http_event(body(), headers=auth(FULL_KEY, **{"Idempotency-Key": "slow"}))
-    first = threading.Thread(target=invoke, args=(handler, event, context))
+    answers = []
+    first = threading.Thread(target=lambda: answers.append(invoke(handler, event, context)))
     first.start()
     try:
         for _ in range(200):  # bounded: until the first request is sending
@@ -131,5 +132,7 @@ def test_a_send_under_way_holds_its_key_for_the_functions_whole_timeout(store_se
         retry = send("slow")
     finally:
         first.join(timeout=30)
+    assert not first.is_alive()
     assert retry["statusCode"] == 409 and int(retry["headers"]["Retry-After"]) > 60
+    assert [answer["statusCode"] for answer in answers] == [200]  # the first request's own answer
     assert len(store_service.messages()) == 1
