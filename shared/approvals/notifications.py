@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -241,13 +240,14 @@ def send_all(app: App, target: Target, phones: list[str], save: Any) -> SmsError
     lost claim) the sends not yet started are left too.
     """
     import contextvars
-    from concurrent.futures import as_completed, wait
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     retry: SmsError | None = None
     stop: SmsError | None = None
-    pool = sending_pool(app.settings.send_concurrency)
-    futures = {pool.submit(contextvars.copy_context().run, send_one, app, target, phone): phone for phone in phones}
-    try:
+    workers = min(app.settings.send_concurrency, len(phones))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="approval-send") as pool:
+        futures = {pool.submit(contextvars.copy_context().run, send_one, app, target, phone): phone
+                   for phone in phones}
         for future in as_completed(futures):
             if future.cancelled():
                 continue
@@ -260,25 +260,7 @@ def send_all(app: App, target: Target, phones: list[str], save: Any) -> SmsError
                 stop = stop or unsaved
                 for other in futures:
                     other.cancel()
-    finally:  # never return while a send of this event is still running
-        wait(futures)
     return stop or retry
-
-
-_pools: dict[int, Any] = {}
-_pools_lock = threading.Lock()
-
-
-def sending_pool(workers: int) -> Any:
-    """The instance's executor for approval sends, ``workers`` threads at most, kept between events
-    (starting the threads for every event cost ~0.2 ms); concurrent events share its threads."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with _pools_lock:
-        pool = _pools.get(workers)
-        if pool is None:
-            pool = _pools[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="approval-send")
-        return pool
 
 
 def _saved(save: Any, phone: str, verdict: Verdict, error: SmsError | None) -> SmsError | None:

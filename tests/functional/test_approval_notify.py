@@ -266,18 +266,3 @@ def test_saving_progress_never_extends_the_lease_past_the_invocation(approvals, 
     answer = notify_approval(app, read_item(0, three_members()), lease=60.0)
     assert answer["sent"] == 3 and len(leases) == 3
     assert leases == [pytest.approx(start + 60.0)] * 3  # the old lease ran to 45 s + 60 s
-
-
-def test_approval_sends_run_on_threads_kept_for_the_next_event(approvals):
-    """Starting an executor for every event cost ~0.2 ms: its threads are the instance's, kept."""
-
-    def sending_threads():
-        return {t for t in threading.enumerate() if t.name.startswith("approval-send")}
-
-    deliver(approval_event())
-    after_first = sending_threads()
-    deliver(approval_event(event_id="another-event"))
-
-    assert texted(approvals) == dict.fromkeys(APPROVERS, 2)
-    assert 0 < len(after_first) <= runtime.app_for(fc_context()).settings.send_concurrency
-    assert sending_threads() == after_first  # the second event's sends ran on the same threads
