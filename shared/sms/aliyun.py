@@ -17,7 +17,7 @@ from shared.errors import PartialSendError, RequestFailedError, SmsError
 from shared.sms import send_log
 from shared.sms.message import Message
 from shared.sms.phones import mask_phone
-from shared.store.message_log import NOT_SENT, SUBMITTED, UNKNOWN
+from shared.store.message_log import NOT_SENT, SUBMITTED, UNKNOWN, logged_at_once
 
 MAX_NUMBERS_PER_CALL = 1000  # Aliyun's SendSms limit
 LOGGED_PHONES = 20  # masked numbers listed in one log line; the count is always complete
@@ -132,13 +132,15 @@ class SmsAliyun(Element):
         return {**body, "OutId": message_id}
 
     def _send_batches(self, batches: list[Message]) -> dict[str, Any]:
+        """Several SendSms calls, at most ``SMS_SEND_CONCURRENCY`` at once; each call's send-log record
+        is written as soon as it is done (:func:`logged_at_once`), never held for the whole send."""
         import contextvars
         from concurrent.futures import ThreadPoolExecutor
 
         workers = min(self.app.settings.send_concurrency, len(batches))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sms-send") as pool:
             futures = [
-                pool.submit(contextvars.copy_context().run, self._send_batch, batch)
+                pool.submit(contextvars.copy_context().run, logged_at_once, self._send_batch, batch)
                 for batch in batches
             ]
         results: list[dict[str, Any] | SmsError] = []

@@ -167,6 +167,17 @@ def log_or_defer(store: MessageLog, record: SendRecord, *, ttl: float) -> None:
         pending.append((record, ttl))
 
 
+def logged_at_once(call: Callable[..., T], *args: object) -> T:
+    """``call(*args)`` with its send-log records written at once, even inside :func:`deferred_sends`:
+    a send of several SendSms calls must not hold a finished call's record for the idempotency
+    write after the last one (an invocation that dies in between would lose it)."""
+    token = _deferred.set(None)
+    try:
+        return call(*args)
+    finally:
+        _deferred.reset(token)
+
+
 def take(pending: list[Logged]) -> list[Logged]:
     """The records pending now, removed (sends on other threads may append meanwhile)."""
     taken = pending[:]

@@ -77,6 +77,19 @@ def test_a_long_list_logs_one_record_per_call(make_app, emulator):
     assert sorted(len(app.store.get_send(i).numbers) for i in ids) == [500, 1000]
 
 
+def test_a_long_list_under_an_idempotency_record_writes_each_call_s_record_at_once(make_app, emulator):
+    """A record held for the idempotency write would be lost with the invocation if it died before
+    the last call: with several SendSms calls, each one's record is written when the call is done."""
+    from shared.store.message_log import deferred_sends
+
+    app = make_app()
+    with deferred_sends(app.store) as pending:
+        result = send(app, [f"138{i:08d}" for i in range(1500)])
+        ids = [batch["OutId"] for batch in result["Batches"]]
+        assert pending == []
+        assert sorted(len(app.store.get_send(i).numbers) for i in ids) == [500, 1000]
+
+
 def test_a_store_failure_after_the_send_does_not_make_it_an_error(make_app, emulator, capsys, monkeypatch):
     app = make_app()
 
