@@ -227,12 +227,14 @@ class VerifyPolicy(Element):
 
         try:
             since = self.store.clock() - self.config.resendCooldown
-            asked = f"verify:{self.fullName}"
-            last = next((record for record in self.store.sends_to(self.app.vault.lookup(phone), since=since, limit=10)
+            asked, lookup = f"verify:{self.fullName}", self.app.vault.lookup(phone)
+            last = next((record for record in self.store.sends_to(lookup, since=since, limit=10)
                          if record.requested_by == asked), None)
             if last is None:
                 return None
-            number = fate(self.app, last.message_id, phone)
+            number = next((n for n in last.numbers if n.lookup == lookup), None)
+            if number is not None and number.status == UNKNOWN:  # only then is the log read again, and Aliyun asked
+                number = fate(self.app, last.message_id, phone)
         except SmsError as error:
             log.warning("verify.truth_unavailable", errorCode=error.code, providerCode=error.provider_code)
             return None
