@@ -35,9 +35,9 @@ class RedisMessageLog:
         check_key(record.message_id)
         check_seconds(ttl=ttl)
         expires_at = now + ttl
-        return (log_scripts.LOG_SEND, [LOG + "unresolved"], now, self.prefix + LOG,
-                dump_record(record, expires_at=expires_at), record.message_id, stamp(record.created_at),
-                stamp(expires_at), record.biz_id or "", *dict.fromkeys(number.lookup for number in record.numbers))
+        return self._log_call(log_scripts.LOG_SEND, now, dump_record(record, expires_at=expires_at),
+                              record.message_id, stamp(record.created_at), stamp(expires_at), record.biz_id or "",
+                              *dict.fromkeys(number.lookup for number in record.numbers))
 
     def get_send(self, message_id: str) -> SendRecord | None:
         text = self._log(log_scripts.GET_SEND, self.clock(), message_id)
@@ -69,5 +69,10 @@ class RedisMessageLog:
         return load_record(text) if text else None
 
     def _log(self, source: str, now: float, *args: Any) -> Any:
-        """Run a send-log script; it is given the log's key prefix and finds its keys itself."""
-        return self._run_keys(source, [LOG + "unresolved"], now, self.prefix + LOG, *args)
+        """Run a send-log script."""
+        return self._run_keys(*self._log_call(source, now, *args))
+
+    def _log_call(self, source: str, now: float, *args: Any) -> tuple[Any, ...]:
+        """A send-log script call (source, keys, now, args…): the script is given the log's key prefix
+        and finds its keys itself."""
+        return (source, [LOG + "unresolved"], now, self.prefix + LOG, *args)
