@@ -88,16 +88,15 @@ class MnsStream:
         return self.trigger.batch_size if self.trigger.streaming else 1
 
     def due(self, now: datetime) -> bool:
-        waiting = self.queues.peek(self.trigger.queue)
-        if not waiting or self.stopped or not self.trigger.enabled:
-            return False
-        window = self.trigger.batch_seconds if self.trigger.streaming else 0.0
-        return len(waiting) >= self.batch_size or (now - waiting[0].enqueued_at).total_seconds() >= window
+        return self.seconds_until_due(now) == 0.0
 
     def seconds_until_due(self, now: datetime) -> float | None:
+        """0 once a batch is full or its window has passed; None with nothing to push."""
         waiting = self.queues.peek(self.trigger.queue)
         if not waiting or self.stopped or not self.trigger.enabled:
             return None
+        if len(waiting) >= self.batch_size:
+            return 0.0
         window = self.trigger.batch_seconds if self.trigger.streaming else 0.0
         return max(0.0, window - (now - waiting[0].enqueued_at).total_seconds())
 
