@@ -201,15 +201,17 @@ class Streams:
                                   stopping=self._stopping)
                         for spec in runtime.project.functions.values() for trigger in spec.mns_triggers]
         self._deliveries: list[StreamDelivery] = []
-        self._lock = threading.Lock()  # one drain at a time: the thread's and a test's tick
+        self._draining = threading.Lock()  # one drain at a time: the thread's and a test's tick
+        self._lock = threading.Lock()  # the deliveries list: never held while a push waits out its retries
         self._thread: threading.Thread | None = None
         queues.subscribe(lambda _name: self._wake.set())
 
     def tick(self, now: datetime | None = None) -> list[StreamDelivery]:
         """Push whatever is due at ``now`` (default: the runtime's clock) on every trigger."""
         moment = now or self.runtime.clock()
-        with self._lock:
+        with self._draining:
             done = [delivery for stream in self.streams for delivery in stream.tick(moment)]
+        with self._lock:
             self._deliveries += done
             del self._deliveries[:-MAX_DELIVERIES]
         return done

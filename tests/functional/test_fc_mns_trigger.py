@@ -2,6 +2,7 @@
 
 import base64
 import json
+import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -202,3 +203,29 @@ def test_the_command_line_sends_lists_and_redrives(stack, clock, capsys, tmp_pat
     assert json.loads(capsys.readouterr().out)["inbox-failed"][0]["function"] == "recorder"
     assert main(["dlq", "list", "nope", "--endpoint", stack.endpoint]) == 1
     assert "QueueNotExist" in capsys.readouterr().err
+
+
+def test_the_deliveries_answer_while_a_push_waits_out_its_retries(tmp_path, clock):
+    waiting, released = threading.Event(), threading.Event()
+
+    def sleep(seconds):  # a retry's wait, held until the test has looked
+        waiting.set()
+        released.wait(WAIT)
+
+    stack, _ = fake_stack(tmp_path, clock=clock, sleep=sleep, uniform=lambda low, high: (low + high) / 2)
+    stack.state = tmp_path / "state"
+    try:
+        (stack.state / "recorder-broken").touch()
+        send(stack, "plain", "to the dead letters")
+        pushing = threading.Thread(target=stack.streams.tick, args=(clock.now,))
+        pushing.start()
+        assert waiting.wait(WAIT)
+        answered = []
+        reader = threading.Thread(target=lambda: answered.append(stack.streams.deliveries()))
+        reader.start()
+        reader.join(WAIT)
+        assert answered == [[]]  # answered at once (the push is not done yet), not after the retries
+    finally:
+        released.set()
+        pushing.join(WAIT)
+        stack.stop()
