@@ -187,9 +187,7 @@ class OssApi:
     def get_object_meta(self, request: Request, resource: Resource, request_id: str) -> Response:
         """Only ETag, size and Last-Modified (https://www.alibabacloud.com/help/doc-detail/31985.html)."""
         stored = self._object(resource)
-        headers = {"ETag": stored.quoted_etag, "Last-Modified": http_date(stored.last_modified),
-                   "x-oss-request-id": request_id, "Server": SERVER}
-        return Response(200, stored.data, headers)  # HEAD: Content-Length is the size, no body is sent
+        return Response(200, stored.data, validator_headers(stored, request_id))  # HEAD: only the size is sent
 
     def put_object(self, request: Request, resource: Resource, request_id: str) -> Response:
         bucket, key = self._bucket(resource), resource.key or ""
@@ -239,9 +237,13 @@ def check_content_md5(request: Request) -> None:
 
 def not_modified_response(stored: OssObject, request_id: str) -> Response:
     """``304 Not Modified``: the validators, no body (:mod:`emulator.oss.conditions`)."""
-    headers = {"ETag": stored.quoted_etag, "Last-Modified": http_date(stored.last_modified),
-               "x-oss-request-id": request_id, "Server": SERVER}
-    return Response(304, b"", headers)
+    return Response(304, b"", validator_headers(stored, request_id))
+
+
+def validator_headers(stored: OssObject, request_id: str) -> dict[str, str]:
+    """An object's ETag and Last-Modified, without the rest of its headers."""
+    return {"ETag": stored.quoted_etag, "Last-Modified": http_date(stored.last_modified),
+            "x-oss-request-id": request_id, "Server": SERVER}
 
 
 def xml_response(body: bytes, request_id: str) -> Response:
