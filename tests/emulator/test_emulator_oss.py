@@ -12,6 +12,7 @@ import alibabacloud_oss_v2 as oss
 import pytest
 from alibabacloud_oss_v2.crc import Crc64
 from emulator_wire import STS_KEY, STS_SECRET, STS_TOKEN
+from oss_support import service_error
 
 BUCKET = "sms-fc-elements"
 E_JSON = "elements/SMS/Default/e.json"
@@ -23,14 +24,6 @@ def sdk_crc(data: bytes) -> str:
     crc = Crc64(0)
     crc.update(data)
     return str(crc.sum64())
-
-
-def service_error(call) -> oss.exceptions.ServiceError:
-    with pytest.raises(oss.exceptions.OperationError) as info:
-        call()
-    error = info.value.unwrap()
-    assert isinstance(error, oss.exceptions.ServiceError), error
-    return error
 
 
 def get(client, key, bucket=BUCKET, **options):

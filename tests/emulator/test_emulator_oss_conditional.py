@@ -7,22 +7,12 @@ from email.utils import formatdate
 
 import alibabacloud_oss_v2 as oss
 import pytest
-from emulator_oss_wire import OssCall
-
-BUCKET = "sms-fc-elements"
-E_JSON = "elements/SMS/Default/e.json"
+from emulator_oss_wire import BUCKET, E_JSON, OssCall
+from oss_support import service_error
 
 
 def get(client, **conditions):
     return client.get_object(oss.GetObjectRequest(bucket=BUCKET, key=E_JSON, **conditions))
-
-
-def failure(call) -> oss.exceptions.ServiceError:
-    with pytest.raises(oss.exceptions.OperationError) as info:
-        call()
-    error = info.value.unwrap()
-    assert isinstance(error, oss.exceptions.ServiceError), error
-    return error
 
 
 @pytest.fixture
@@ -34,7 +24,7 @@ def stored(any_oss):
 
 def test_if_none_match_with_the_etag_is_304_without_a_body(any_oss, stored, emulator):
     etag, _ = stored
-    error = failure(lambda: get(any_oss, if_none_match=etag))
+    error = service_error(lambda: get(any_oss, if_none_match=etag))
     assert error.status_code == 304
     assert get(any_oss, if_none_match='"0123456789ABCDEF0123456789ABCDEF"').status_code == 200
     assert emulator.stats()["oss"]["GetObject"] == 3
@@ -43,7 +33,7 @@ def test_if_none_match_with_the_etag_is_304_without_a_body(any_oss, stored, emul
 def test_if_match_with_another_etag_is_412_precondition_failed(any_oss, stored):
     etag, _ = stored
     assert get(any_oss, if_match=etag).status_code == 200
-    error = failure(lambda: get(any_oss, if_match='"0123456789ABCDEF0123456789ABCDEF"'))
+    error = service_error(lambda: get(any_oss, if_match='"0123456789ABCDEF0123456789ABCDEF"'))
     assert (error.status_code, error.code) == (412, "PreconditionFailed")
     assert error.error_fileds["Condition"] == "If-Match"
 
@@ -51,9 +41,9 @@ def test_if_match_with_another_etag_is_412_precondition_failed(any_oss, stored):
 def test_modified_since_and_unmodified_since_compare_with_last_modified(any_oss, stored):
     _, modified = stored
     assert get(any_oss, if_modified_since=formatdate(modified - 1, usegmt=True)).status_code == 200
-    assert failure(lambda: get(any_oss, if_modified_since=formatdate(modified, usegmt=True))).status_code == 304
+    assert service_error(lambda: get(any_oss, if_modified_since=formatdate(modified, usegmt=True))).status_code == 304
     assert get(any_oss, if_unmodified_since=formatdate(modified, usegmt=True)).status_code == 200
-    error = failure(lambda: get(any_oss, if_unmodified_since=formatdate(modified - 1, usegmt=True)))
+    error = service_error(lambda: get(any_oss, if_unmodified_since=formatdate(modified - 1, usegmt=True)))
     assert (error.status_code, error.code, error.error_fileds["Condition"]) == \
         (412, "PreconditionFailed", "If-Unmodified-Since")
 
@@ -87,4 +77,4 @@ def test_if_match_wins_over_if_unmodified_since_as_rfc_7232_orders_them(any_oss,
     etag, modified = stored
     old = formatdate(modified - 60, usegmt=True)
     assert get(any_oss, if_match=etag, if_unmodified_since=old).status_code == 200
-    assert failure(lambda: get(any_oss, if_none_match=etag, if_modified_since=old)).status_code == 304
+    assert service_error(lambda: get(any_oss, if_none_match=etag, if_modified_since=old)).status_code == 304
