@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import pytest
 
-from shared import App, ConfigUnavailableError
-from shared.aliyun.credentials import Credentials
-from shared.settings import Endpoint, Settings
+from shared import ConfigUnavailableError
 
 ATTEMPTS = 3
 FAULTS = [(429, "Rejected.Throttling"), (503, "ServiceUnavailableTemporary"), (500, "InternalFailure")]
 
 
 @pytest.fixture
-def app(emulator, tmp_path):
-    settings = Settings(elements_source=str(tmp_path), kms_endpoint=Endpoint.parse(emulator.endpoint, "test"),
-                        send_max_attempts=ATTEMPTS, retry_base_delay_ms=0, retry_max_delay_ms=0)
-    return App(settings, credentials=Credentials(emulator.access_key_id, emulator.access_key_secret))
+def app(make_app):
+    return make_app(send_max_attempts=ATTEMPTS)  # KMS on the emulator, no backoff delays
 
 
 def kms_fault(status, count=None):
