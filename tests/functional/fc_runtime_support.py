@@ -6,6 +6,8 @@ from pathlib import Path
 from emulator.fc.runtime import RetryPolicy
 from emulator.fc.stack import LocalStack, StackOptions
 
+WAIT = 60  # seconds: a guard against a hang, never a measurement
+
 ROOT = Path(__file__).resolve().parents[2]
 
 S_YAML = """
@@ -290,3 +292,26 @@ def fake_stack(base: Path, emulator_endpoint: str = "http://127.0.0.1:9", **opti
         "extra_env": {"FAKE_STATE_DIR": str(base / "state")}, **options,
     }
     return LocalStack(emulator_endpoint, StackOptions(**settings)).start(), sleeps
+
+
+def mns_send(endpoint: str, queue: str, text: str) -> str:
+    """Publish ``text`` on a local MNS queue of the runtime at ``endpoint``; its MessageId."""
+    import requests
+
+    answer = requests.post(f"{endpoint}/_mns/queues/{queue}/messages", data=text.encode(), timeout=WAIT)
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["MessageId"])
+
+
+def mns_messages(endpoint: str, queue: str) -> list[dict]:
+    """The messages waiting on a local MNS queue."""
+    import requests
+
+    return list(requests.get(f"{endpoint}/_mns/queues/{queue}/messages", timeout=WAIT).json()["messages"])
+
+
+def settle(runtime) -> list:
+    """Wait for every invocation the runtime has started; all of them, done."""
+    for record in runtime.invocations():
+        assert record.done.wait(WAIT)
+    return runtime.invocations()

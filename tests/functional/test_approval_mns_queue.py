@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from clock_support import SteppedClock
+from fc_runtime_support import mns_messages, mns_send, settle
 
 from emulator.dev import DevStack
 
@@ -34,16 +35,13 @@ def dev(tmp_path):
 def publish(dev, body, encode=True):
     text = json.dumps(body, ensure_ascii=False)
     text = base64.b64encode(text.encode()).decode() if encode else text  # MNS clients send base64 by default
-    answer = requests.post(f"{dev.functions.endpoint}/_mns/queues/{QUEUE}/messages", data=text.encode(), timeout=WAIT)
-    assert answer.status_code == 201, answer.text
-    return answer.json()["MessageId"]
+    return mns_send(dev.functions.endpoint, QUEUE, text)
 
 
 def drain(dev):
     """Let the trigger's batch window pass, push, and wait for the async invocations."""
     deliveries = dev.functions.streams.tick(dev.clock.now + timedelta(seconds=2))
-    for record in dev.functions.runtime.invocations():
-        assert record.done.wait(WAIT)
+    settle(dev.functions.runtime)
     return deliveries
 
 
@@ -61,7 +59,7 @@ def approval(event_id, member):
 
 
 def dead_letters(dev):
-    return requests.get(f"{dev.functions.endpoint}/_mns/queues/{DLQ}/messages", timeout=WAIT).json()["messages"]
+    return mns_messages(dev.functions.endpoint, DLQ)
 
 
 def test_a_published_message_texts_the_approvers_once(dev):

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 from clock_support import SteppedClock
-from fc_runtime_support import fake_stack
+from fc_runtime_support import fake_stack, mns_messages, mns_send, settle
 
 from emulator.fc.runtime import RetryPolicy
 
@@ -30,9 +30,7 @@ def stack(tmp_path, clock):
 
 
 def send(stack, queue, body):
-    answer = requests.post(f"{stack.endpoint}/_mns/queues/{queue}/messages", data=body.encode(), timeout=WAIT)
-    assert answer.status_code == 201, answer.text
-    return answer.json()["MessageId"]
+    return mns_send(stack.endpoint, queue, body)
 
 
 def b64(text):
@@ -40,7 +38,7 @@ def b64(text):
 
 
 def messages(stack, queue):
-    return requests.get(f"{stack.endpoint}/_mns/queues/{queue}/messages", timeout=WAIT).json()["messages"]
+    return mns_messages(stack.endpoint, queue)
 
 
 def recorded(stack):
@@ -48,17 +46,11 @@ def recorded(stack):
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def settle(stack):
-    for record in stack.runtime.invocations():
-        assert record.done.wait(WAIT)
-    return stack.runtime.invocations()
-
-
 def test_a_full_batch_goes_at_once_as_cloud_events_with_the_bodies_base64_decoded(stack, clock):
     ids = [send(stack, "inbox", b64(json.dumps({"n": n}))) for n in range(4)]
     [delivery] = stack.streams.tick(clock.now)  # 3 of 4 fill CountBasedWindow; the 4th waits for its window
     assert delivery.message_ids == ids[:3] and delivery.status == "pushed"
-    [invocation] = settle(stack)
+    [invocation] = settle(stack.runtime)
     assert (invocation.status, invocation.source, invocation.request_id) == ("succeeded", "mns:inbox",
                                                                             delivery.invocation)
     [batch] = recorded(stack)
@@ -78,7 +70,7 @@ def test_a_partial_batch_goes_when_its_time_window_ends(stack, clock):
     assert stack.streams.tick(clock.now + timedelta(seconds=1.9)) == []
     [delivery] = stack.streams.tick(clock.now + timedelta(seconds=2))  # TimeBasedWindow: 2
     assert delivery.message_ids == ids
-    settle(stack)
+    settle(stack.runtime)
     assert [event["data"]["messageBody"] for event in recorded(stack)[0]] == ["one", "two"]
 
 
@@ -93,7 +85,7 @@ def test_without_base64_decode_one_message_goes_alone_and_as_sent(stack, clock):
 def test_a_body_that_is_not_base64_goes_as_it_is(stack, clock):
     send(stack, "inbox", '{"plain": "json"}')
     stack.streams.tick(clock.now + timedelta(seconds=2))
-    settle(stack)
+    settle(stack.runtime)
     assert recorded(stack)[0][0]["data"]["messageBody"] == '{"plain": "json"}'
 
 
@@ -101,7 +93,7 @@ def test_an_async_invocation_that_keeps_failing_lands_on_the_destination_queue_a
     (stack.state / "recorder-broken").touch()
     send(stack, "inbox", b64("hello"))
     [delivery] = stack.streams.tick(clock.now + timedelta(seconds=2))
-    [invocation] = settle(stack)
+    [invocation] = settle(stack.runtime)
     assert invocation.status == "failed" and len(invocation.attempts) == 2  # 1 + maxAsyncRetryAttempts 1
     assert clock.sleeps == [0.5]
     assert delivery.status == "pushed"  # EventBridge's push succeeded: FC accepted the async invocation
@@ -120,7 +112,7 @@ def test_an_async_invocation_that_keeps_failing_lands_on_the_destination_queue_a
     (stack.state / "recorder-broken").unlink()
     redrive = requests.post(f"{stack.endpoint}/_mns/queues/inbox-failed/redrive", timeout=WAIT).json()
     assert redrive["redriven"][0]["function"] == "recorder"
-    [again] = [r for r in settle(stack) if r.source == "redrive:inbox-failed"]
+    [again] = [r for r in settle(stack.runtime) if r.source == "redrive:inbox-failed"]
     assert again.status == "succeeded" and again.request_id == redrive["redriven"][0]["requestId"]
     assert recorded(stack)[-1] == pushed  # the original event, again
     assert messages(stack, "inbox-failed") == []
@@ -139,7 +131,7 @@ def test_a_failed_synchronous_push_is_retried_by_the_retry_strategy_then_dead_le
     answer = requests.post(f"{stack.endpoint}/_mns/queues/plain-dlq/redrive?messageId={dead['MessageId']}",
                            timeout=WAIT)
     assert answer.status_code == 200 and answer.json()["total"] == 1
-    assert [r.status for r in settle(stack)] == ["succeeded"]
+    assert [r.status for r in settle(stack.runtime)] == ["succeeded"]
     assert recorded(stack)[-1] == event
 
 
@@ -152,7 +144,7 @@ def test_an_event_older_than_its_max_age_is_given_up_at_the_next_retry(stack, cl
     stack.runtime.retry = RetryPolicy(base=700, cap=700)  # one wait takes the event past 600 s
     (stack.state / "recorder-broken").touch()
     stack.runtime.invoke_async("recorder", b'{"old": true}')
-    [invocation] = settle(stack)
+    [invocation] = settle(stack.runtime)
     assert invocation.status == "failed" and len(invocation.attempts) == 1
     assert "maxAsyncEventAgeInSeconds" in invocation.reason
     [dead] = messages(stack, "inbox-failed")
@@ -161,7 +153,7 @@ def test_an_event_older_than_its_max_age_is_given_up_at_the_next_retry(stack, cl
 
 def test_a_lost_instance_is_retried_as_fc_retries_its_own_errors_not_counted(stack, clock):
     stack.runtime.invoke_async("glitchy", b"{}")  # maxAsyncRetryAttempts 0: a function error would not be retried
-    [invocation] = settle(stack)
+    [invocation] = settle(stack.runtime)
     assert [a.get("error", {}).get("errorType") for a in invocation.attempts] == ["InstanceFailed",
                                                                                    "InstanceFailed", None]
     assert invocation.status == "succeeded" and clock.sleeps == [0.5, 1.0]  # FC's binary exponential backoff
@@ -194,7 +186,7 @@ def test_the_command_line_sends_lists_and_redrives(stack, clock, capsys, tmp_pat
                                          "MessageBody": b64('{"from": "a file"}')}]
     (stack.state / "recorder-broken").touch()
     stack.streams.tick(clock.now + timedelta(seconds=2))
-    settle(stack)
+    settle(stack.runtime)
     assert main(["dlq", "list", "--endpoint", stack.endpoint]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert set(listed) == {"fake-dlq", "inbox-dlq", "inbox-failed", "plain-dlq"} and len(listed["inbox-failed"]) == 1
