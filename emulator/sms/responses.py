@@ -57,11 +57,21 @@ def page_of(params: Params) -> tuple[int, int]:
     """``PageIndex`` (default 1) and ``PageSize`` (1–50, default 10) of a list action."""
     index = integer(params, "PageIndex") if params.get("PageIndex") else 1
     size = integer(params, "PageSize") if params.get("PageSize") else DEFAULT_PAGE_SIZE
+    check_page(index, size, "PageIndex")
+    return index, size
+
+
+def check_page(index: int, size: int, index_name: str) -> None:
+    """``isv.InvalidParameters`` naming a page size outside 1–50 or a page number below 1."""
     if not 1 <= size <= MAX_PAGE_SIZE:
         raise InvalidParameters(detail=f"PageSize须在1到{MAX_PAGE_SIZE}之间: {size}")
     if index < 1:
-        raise InvalidParameters(detail=f"PageIndex须大于0: {index}")
-    return index, size
+        raise InvalidParameters(detail=f"{index_name}须大于0: {index}")
+
+
+def paginate(items: list[Any], index: int, size: int) -> list[Any]:
+    """Page ``index`` (from 1) of ``items``, ``size`` a page."""
+    return items[(index - 1) * size:index * size]
 
 
 class SmsApi(BaseResponse):
@@ -105,12 +115,9 @@ class SmsApi(BaseResponse):
     def query_send_details(self, params: Params, request_id: str) -> dict[str, Any]:
         phone, send_date = required(params, "PhoneNumber"), required(params, "SendDate")
         page_size, current_page = integer(params, "PageSize"), integer(params, "CurrentPage")
-        if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise InvalidParameters(detail=f"PageSize须在1到{MAX_PAGE_SIZE}之间: {page_size}")
-        if current_page < 1:
-            raise InvalidParameters(detail=f"CurrentPage须大于0: {current_page}")
+        check_page(current_page, page_size, "CurrentPage")
         found = self.backend.send_details(phone, send_date, optional(params, "BizId"))
-        page = found[(current_page - 1) * page_size:current_page * page_size]
+        page = paginate(found, current_page, page_size)
         now = self.backend.clock.now()
         return {"TotalCount": str(len(found)),
                 "SmsSendDetailDTOs": {"SmsSendDetailDTO": [message.send_detail(now) for message in page]}}
@@ -157,7 +164,7 @@ class SmsApi(BaseResponse):
     def query_sms_template_list(self, params: Params, request_id: str) -> dict[str, Any]:
         index, size = page_of(params)
         templates = list(self.backend.catalog.templates.values())
-        page = templates[(index - 1) * size:index * size]
+        page = paginate(templates, index, size)
         return {"TotalCount": len(templates), "CurrentPage": index, "PageSize": size, "SmsTemplateList": [{
             "TemplateCode": t.code, "TemplateName": t.name, "TemplateContent": t.content,
             "AuditStatus": TEMPLATE_AUDIT[t.status], "OuterTemplateType": t.type,
@@ -169,7 +176,7 @@ class SmsApi(BaseResponse):
     def query_sms_sign_list(self, params: Params, request_id: str) -> dict[str, Any]:
         index, size = page_of(params)
         signs = list(self.backend.catalog.signs.values())
-        page = signs[(index - 1) * size:index * size]
+        page = paginate(signs, index, size)
         return {"TotalCount": len(signs), "CurrentPage": index, "PageSize": size, "SmsSignList": [{
             "SignName": s.name, "AuditStatus": SIGN_AUDIT[s.status], "CreateDate": s.create_date, "OrderId": "",
             "BusinessType": BUSINESS_TYPE.get(s.scene, GENERAL_BUSINESS_TYPE),
