@@ -68,6 +68,7 @@ class SmsSettings:
     max_messages: int = DEFAULT_MAX_MESSAGES
     list_delay: float = 0.0
     push: PushSettings = field(default_factory=PushSettings)
+    retired_actions: frozenset[str] = frozenset()  # answered as removed (isv.INTERFACE_OFFLINE)
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,8 @@ def parse_settings(section: Mapping[str, Any], base: SmsSettings) -> SmsSettings
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError("sms.maxMessages must be an integer >= 1")
         settings = replace(settings, max_messages=limit)
+    if "retiredActions" in section:
+        settings = replace(settings, retired_actions=parse_retired(section["retiredActions"]))
     return settings
 
 
@@ -161,7 +164,6 @@ class SmsBackend:
         self.flow = FlowControl(self.settings.flow)
         self.outbox = Outbox(self.settings.max_messages)
         self.account = Account()
-        self.retired_actions: frozenset[str] = frozenset()
         self.pushes.reset()
 
     def prepare_seed(self, section: Any) -> Callable[[], None]:
@@ -172,12 +174,10 @@ class SmsBackend:
         templates = [parse_template(entry, i) for i, entry in enumerate(_list(section, "templates"))]
         settings = parse_settings(section, self.settings)
         account = Account.parse(section.get("account", {}))
-        retired = parse_retired(section["retiredActions"]) if "retiredActions" in section else self.retired_actions
 
         def apply() -> None:
             self.catalog.add(signs, templates)
             self.account.update(account)
-            self.retired_actions = retired
             self.settings = settings
             self.flow.limits = settings.flow
             if settings.max_messages != self.outbox.max_messages:

@@ -96,7 +96,7 @@ class SmsApi(BaseResponse):
         })
 
     def _not_retired(self, action: str) -> None:
-        if action in self.backend.retired_actions:
+        if action in self.backend.settings.retired_actions:
             raise InterfaceOffline(detail=f"{action}已下线(emulator: sms.retiredActions)")
 
     def send_sms(self, params: Params, request_id: str) -> dict[str, Any]:
