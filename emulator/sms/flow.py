@@ -74,7 +74,8 @@ class Submission(NamedTuple):
     phone: str
 
 
-Rule = tuple[tuple[str, ...], int, int]  # (counter key, window seconds, permits)
+Windows = tuple[tuple[int, int], ...]  # (window seconds, permits) per window a counter is checked in
+Rule = tuple[tuple[str, ...], Windows]  # (counter key, its windows)
 PER_NUMBER = "verification-number"
 
 
@@ -88,15 +89,14 @@ class FlowControl:
     def rules(self, item: Submission) -> list[Rule]:
         limits = self.limits
         if item.template_type == VERIFICATION:
-            per_sign = ("verification", item.sign, item.phone)
             return [
-                (per_sign, MINUTE, limits.verification_per_minute),
-                (per_sign, HOUR, limits.verification_per_hour),
-                (per_sign, DAY, limits.verification_per_day),
-                ((PER_NUMBER, item.phone), DAY, limits.verification_per_number_per_day),
+                (("verification", item.sign, item.phone), ((MINUTE, limits.verification_per_minute),
+                                                           (HOUR, limits.verification_per_hour),
+                                                           (DAY, limits.verification_per_day))),
+                ((PER_NUMBER, item.phone), ((DAY, limits.verification_per_number_per_day),)),
             ]
         if item.template_type in (NOTIFICATION, PROMOTION):
-            return [(("notification", item.sign, item.template, item.phone), DAY, limits.notification_per_day)]
+            return [(("notification", item.sign, item.template, item.phone), ((DAY, limits.notification_per_day),))]
         return []
 
     def admit(self, items: list[Submission], now: float) -> None:
@@ -104,16 +104,19 @@ class FlowControl:
         if not self.limits.enabled:
             return
         pending: dict[tuple[str, ...], int] = {}  # this request's own earlier items, per counter key
+        events = self._events
         for item in items:
             rules = self.rules(item)
-            for key, window, permits in rules:
-                if self._used(key, window, now) + pending.get(key, 0) >= permits:
-                    label = PER_NUMBER_LABEL if key[0] == PER_NUMBER else WINDOW_LABELS[window]
-                    raise BusinessLimitControl(f"触发{label}流控Permits:{permits}")
-            for key in {key for key, _, _ in rules}:
-                pending[key] = pending.get(key, 0) + 1
+            for key, windows in rules:
+                earlier = pending.get(key, 0)
+                for window, permits in windows:
+                    # a counter no earlier request touched has used nothing (the common case)
+                    if earlier + (self._used(key, window, now) if key in events else 0) >= permits:
+                        label = PER_NUMBER_LABEL if key[0] == PER_NUMBER else WINDOW_LABELS[window]
+                        raise BusinessLimitControl(f"触发{label}流控Permits:{permits}")
+                pending[key] = earlier + 1
         for key, count in pending.items():
-            self._events.setdefault(key, deque()).extend([now] * count)
+            events.setdefault(key, deque()).extend([now] * count)
 
     def _used(self, key: tuple[str, ...], window: int, now: float) -> int:
         events = self._events.get(key)

@@ -29,10 +29,11 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from emulator.core.clock import Clock
 from emulator.core.ids import Ids
@@ -48,7 +49,7 @@ from emulator.sms.errors import (
 from emulator.sms.flow import FlowControl, FlowLimits, Submission
 from emulator.sms.outbox import CHINA, DEFAULT_MAX_MESSAGES, Message, MessageFilter, Outbox, china_date
 from emulator.sms.params import check_params, parse_param_object, parse_template_param
-from emulator.sms.phones import normalize_phone
+from emulator.sms.phones import normalize_phone, normalize_phones
 from emulator.sms.push_queue import PushQueue
 from emulator.sms.pushes import UP, Push, PushSettings, reply_item, sms_size
 
@@ -86,8 +87,7 @@ def dest_code_of(sign_name: str) -> str:
     return str(1000 + zlib.crc32(sign_name.encode("utf-8")) % 9000)
 
 
-@dataclass(frozen=True)
-class Outgoing:
+class Outgoing(NamedTuple):
     """One message of a request, after the number and signature checks."""
 
     phone: str
@@ -228,7 +228,7 @@ class SmsBackend:
         return self._submit(outgoing, template, request_id, out_id)
 
     def _phones(self, raw: list[str], limit: int) -> list[str]:
-        phones = [normalize_phone(item) for item in raw]
+        phones = normalize_phones(raw)
         bad = [item for item, phone in zip(raw, phones, strict=True) if phone is None]
         if bad:
             raise MobileNumberIllegal(detail=f"非法手机号: {bad[0].strip() or '(empty)'}")
@@ -254,19 +254,18 @@ class SmsBackend:
             if key not in rendered:
                 rendered[key] = f"【{o.sign.name}】{template.render(o.params)}"
             contents.append(rendered[key])
-        parts, day = sum(map(sms_size, contents)), china_date(now)
+        parts = sum(sms_size(content) * count for content, count in Counter(contents).items())
+        day = china_date(now)
         self.account.check(len(outgoing), parts, day)
         self.flow.admit([Submission(o.sign.name, template.code, template.type, o.phone) for o in outgoing], now)
         self.account.charge(len(outgoing), parts, day)  # only what every check admitted
         biz_id = self.ids.biz_id()
-        deliver_at = now + self.settings.delivery_delay
+        deliver_at, undeliverable = now + self.settings.delivery_delay, self.settings.undeliverable
         messages = []
         for o, content in zip(outgoing, contents, strict=True):
-            messages.append(Message(
-                biz_id=biz_id, phone=o.phone, sign_name=o.sign.name, template_code=template.code,
-                template_type=template.type, params=o.params, content=content, sent_at=now,
-                deliver_at=deliver_at, request_id=request_id, out_id=out_id, up_extend_code=o.up_extend_code,
-                fail_code=self.settings.undeliverable.get(o.phone)))
+            messages.append(Message(  # positional: a thousand of them per SendSms
+                biz_id, o.phone, o.sign.name, template.code, template.type, o.params, content, now,
+                deliver_at, request_id, out_id, o.up_extend_code, undeliverable.get(o.phone)))
         self.outbox.add(messages)
         self.pushes.watch(messages)
         return biz_id

@@ -68,6 +68,19 @@ def test_malformed_numbers_are_mobile_number_illegal(sms, emulator, phones):
     assert emulator.messages() == []
 
 
+def test_a_batch_number_holding_a_comma_is_one_illegal_number_not_two(sms, emulator):
+    # two valid numbers in one JSON item must not pass the plain-list check as two numbers
+    assert send_batch(sms, [f"{PHONE},13900139000"], params=[ORDER]).code == "isv.MOBILE_NUMBER_ILLEGAL"
+    assert send_batch(sms, [PHONE, "13900139000"], params=[ORDER, ORDER]).code == "OK"
+    assert sorted(m["phone"] for m in emulator.messages()) == [PHONE, "13900139000"]
+
+
+def test_a_long_list_with_one_prefixed_number_is_normalised_number_by_number(sms, emulator):
+    numbers = [f"139{i:08d}" for i in range(999)] + ["+8613800138000"]
+    assert send(sms, phones=",".join(numbers)).code == "OK"
+    assert {m["phone"] for m in emulator.messages()} == {*numbers[:999], PHONE}
+
+
 UNICODE_DIGITS = [  # each a valid number but for one non-ASCII digit: fullwidth, Arabic-Indic, Devanagari, math bold
     "13\uff1700070001", "137\u06600070001", "+861380013800\u0968", "0086138\U0001d7ce0138000",
 ]
