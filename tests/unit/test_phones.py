@@ -56,6 +56,18 @@ def test_list_deduplicates_keeping_first_order():
     ]
 
 
+def test_plain_list_deduplicates_keeping_first_order():
+    assert normalize_phone_list(["13900139000", "13800138000", "13900139000"]) == ["13900139000", "13800138000"]
+
+
+@pytest.mark.parametrize("item", ["13800138000,13900139000", "13800138000,", "1380013800", "13８00138000"])
+def test_an_item_that_is_not_one_plain_number_is_refused_by_its_index(item):
+    """An item holding two numbers must not pass the one-match check for plain lists as two."""
+    with pytest.raises(InvalidParameterError) as info:
+        normalize_phone_list(["13700137000", item, "13600136000"])
+    assert "phoneList[1]" in info.value.message
+
+
 @pytest.mark.parametrize(("value", "fragment"), [(None, "required"), ([], "empty"), ("13800138000", "list")])
 def test_list_rejects_missing_empty_or_not_a_list(value, fragment):
     with pytest.raises(InvalidParameterError, match=fragment):
