@@ -194,8 +194,9 @@ def learn(app: App, progress: Progress, phones: list[str]) -> None:
             log.warning("approval.truth_unavailable", phone=mask_phone(phone), errorCode=error.code,
                         providerCode=error.provider_code)
             continue
-        log.info("approval.truth", phone=mask_phone(phone), status=number.status if number else "not_logged")
-        progress.learn(phone, number.status if number else None, number.err_code if number else None)
+        status, err_code = (number.status, number.err_code) if number else (None, None)
+        log.info("approval.truth", phone=mask_phone(phone), status=status or "not_logged")
+        progress.learn(phone, status, err_code)
 
 
 def plan(app: App, data: ApprovalData) -> Target:

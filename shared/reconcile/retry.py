@@ -41,8 +41,7 @@ def fate(app: Host, message_id: str, phone: str) -> LoggedNumber | None:
     """What the log now says of ``phone`` in one message (its status may still be ``unknown``);
     None when the log has no record of it."""
     record = reconciled(app, message_id)
-    lookup = app.vault.lookup(phone)
-    return next((number for number in record.numbers if number.lookup == lookup), None) if record else None
+    return record.number(app.vault.lookup(phone)) if record else None
 
 
 def numbers_never_sent(app: Host, first_body: Any, phones: list[str]) -> list[str] | None:

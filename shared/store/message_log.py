@@ -61,6 +61,10 @@ class SendRecord(NamedTuple):
     request_id: str | None = None  # Aliyun's RequestId
     sealed_numbers: str | None = None  # the numbers sealed (app.vault) while any is ``unknown``; else None
 
+    def number(self, lookup: str) -> LoggedNumber | None:
+        """The number the vault's ``lookup`` names in this message, or None."""
+        return next((number for number in self.numbers if number.lookup == lookup), None)
+
 
 class Receipt(NamedTuple):
     """One delivery receipt (Aliyun's ``SmsReport`` item), the number already turned into its lookup."""

@@ -232,7 +232,7 @@ class VerifyPolicy(Element):
                          if record.requested_by == asked), None)
             if last is None:
                 return None
-            number = next((n for n in last.numbers if n.lookup == lookup), None)
+            number = last.number(lookup)
             if number is not None and number.status == UNKNOWN:  # only then is the log read again, and Aliyun asked
                 number = fate(self.app, last.message_id, phone)
         except SmsError as error:
