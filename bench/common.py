@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "emulator" / "default_seed.json"
@@ -139,6 +140,16 @@ def seed_keys() -> tuple[str, str]:
     keys = json.loads(SEED.read_text(encoding="utf-8"))["accessKeys"]
     key_id, secret = next(iter(keys.items()))
     return key_id, secret if isinstance(secret, str) else secret["secret"]
+
+
+def bare_sms_client(endpoint: str) -> Any:
+    """A plain Dysmsapi SDK client on the emulator at ``endpoint``, with the seed's AccessKey."""
+    from alibabacloud_dysmsapi20170525.client import Client
+    from alibabacloud_tea_openapi.utils_models import Config
+
+    key_id, secret = seed_keys()
+    host = endpoint.split("://", 1)[1]
+    return Client(Config(access_key_id=key_id, access_key_secret=secret, endpoint=host, protocol="http"))
 
 
 def write_element(root: Path, endpoint: str) -> None:

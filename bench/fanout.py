@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.common import Figure, control, emulator_process, seed_keys, write_element
+from bench.common import Figure, bare_sms_client, control, emulator_process, write_element
 
 NUMBERS = [f"139{i:08d}" for i in range(10_000)]
 LATENCY_MS = 100
@@ -36,23 +36,19 @@ class BareFanOut:
     """The ten SendSms calls with the plain SDK on ten threads, no validation, log or store."""
 
     def __init__(self, endpoint: str, sign: str) -> None:
-        from alibabacloud_dysmsapi20170525.client import Client
-        from alibabacloud_dysmsapi20170525.models import SendSmsRequest
-        from alibabacloud_tea_openapi.utils_models import Config
         from darabonba.runtime import RuntimeOptions
 
-        key_id, secret = seed_keys()
-        host = endpoint.split("://", 1)[1]
-        self.endpoint = endpoint
-        self.client = Client(Config(access_key_id=key_id, access_key_secret=secret, endpoint=host, protocol="http"))
+        self.endpoint, self.sign = endpoint, sign
+        self.client = bare_sms_client(endpoint)
         self.runtime = RuntimeOptions(max_idle_conns=40)
-        self.request = lambda phones: SendSmsRequest(phone_numbers=",".join(phones), sign_name=sign,
-                                                     template_code=TEMPLATE,
-                                                     template_param=json.dumps({"name": "bare", "order": "1"}))
         self.send([NUMBERS[0]])  # one connection, as our warm-up makes
 
     def send(self, phones: list[str]) -> None:
-        body = self.client.send_sms_with_options(self.request(phones), self.runtime).body
+        from alibabacloud_dysmsapi20170525.models import SendSmsRequest
+
+        request = SendSmsRequest(phone_numbers=",".join(phones), sign_name=self.sign, template_code=TEMPLATE,
+                                 template_param=json.dumps({"name": "bare", "order": "1"}))
+        body = self.client.send_sms_with_options(request, self.runtime).body
         assert body.code == "OK", body.code
 
     def timed(self) -> float:

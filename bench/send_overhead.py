@@ -7,7 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Figure, emulator_process, seed_keys, write_element
+from bench.common import Figure, bare_sms_client, emulator_process, write_element
 
 ROUNDS = 300
 TEMPLATE = "SMS_100000002"
@@ -15,9 +15,7 @@ PARAMS = {"name": "bench", "order": "1"}
 
 
 def run() -> list[Figure]:
-    from alibabacloud_dysmsapi20170525.client import Client
     from alibabacloud_dysmsapi20170525.models import SendSmsRequest
-    from alibabacloud_tea_openapi.utils_models import Config
     from darabonba.runtime import RuntimeOptions
 
     from shared import App
@@ -28,9 +26,7 @@ def run() -> list[Figure]:
         # Log lines are formatted as in production, then discarded.
         set_stream(open("/dev/null", "w"))  # noqa: SIM115
         element = App.from_env().getElement("SMS.Bench")
-        key_id, secret = seed_keys()
-        host = endpoint.split("://", 1)[1]
-        bare = Client(Config(access_key_id=key_id, access_key_secret=secret, endpoint=host, protocol="http"))
+        bare = bare_sms_client(endpoint)
         sign = element.config.verifySign
         import json
 
