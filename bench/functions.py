@@ -184,6 +184,7 @@ class Stack:
         if result.returncode != 0:
             raise RuntimeError(f"{function} {side}: {result.stderr[-3000:]}")
         if importtime:
+            Path(importtime).mkdir(parents=True, exist_ok=True)
             (Path(importtime) / f"{path.stem}.txt").write_text(result.stderr, encoding="utf-8")
         answer: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
         answer["calls"] = diff(self.stats(), before)

@@ -98,6 +98,8 @@ class Profiles:
             profile.disable()
 
     def dump(self):
+        if self.profiles:
+            os.makedirs(self.folder, exist_ok=True)
         for which, profile in self.profiles.items():
             suffix = "" if which == "ours" else f".{which}"
             profile.dump_stats(os.path.join(self.folder, f"{self.name}{suffix}.pstats"))
