@@ -241,12 +241,13 @@ def send_all(app: App, target: Target, phones: list[str], save: Any) -> SmsError
     lost claim) the sends not yet started are left too.
     """
     import contextvars
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from concurrent.futures import as_completed
+
+    from shared.workers import workers
 
     retry: SmsError | None = None
     stop: SmsError | None = None
-    workers = min(app.settings.send_concurrency, len(phones))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="approval-send") as pool:
+    with workers("approval-send", app.settings.send_concurrency) as pool:  # threads start as tasks need them
         futures = {pool.submit(contextvars.copy_context().run, send_one, app, target, phone): phone
                    for phone in phones}
         for future in as_completed(futures):

@@ -135,20 +135,20 @@ class SmsAliyun(Element):
         """Several SendSms calls, at most ``SMS_SEND_CONCURRENCY`` at once; each call's send-log record
         is written as soon as it is done (:func:`logged_at_once`), never held for the whole send."""
         import contextvars
-        from concurrent.futures import ThreadPoolExecutor
 
-        workers = min(self.app.settings.send_concurrency, len(batches))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sms-send") as pool:
+        from shared.workers import workers
+
+        results: list[dict[str, Any] | SmsError] = []
+        with workers("sms-send", self.app.settings.send_concurrency) as pool:  # threads start as tasks need them
             futures = [
                 pool.submit(contextvars.copy_context().run, logged_at_once, self._send_batch, batch)
                 for batch in batches
             ]
-        results: list[dict[str, Any] | SmsError] = []
-        for future in futures:
-            error = future.exception()
-            if error is not None and not isinstance(error, SmsError):  # not proven unsent
-                error = RequestFailedError(f"SendSms failed: {type(error).__name__}")
-            results.append(error if error is not None else future.result())
+            for future in futures:  # each waited for before the pool is handed back
+                error = future.exception()
+                if error is not None and not isinstance(error, SmsError):  # not proven unsent
+                    error = RequestFailedError(f"SendSms failed: {type(error).__name__}")
+                results.append(error if error is not None else future.result())
         return combine_batches([list(batch.phones) for batch in batches], results)
 
 
