@@ -10,6 +10,7 @@ get a pool of their own, so ``SMS_SEND_CONCURRENCY`` still bounds each call, not
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,17 @@ from contextlib import contextmanager
 
 _idle: dict[tuple[str, int], list[ThreadPoolExecutor]] = {}
 _lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has none of the parent's threads: a pool it inherited would queue its tasks
+    forever, and the lock may have been held by a thread that is not there."""
+    global _lock
+    _lock = threading.Lock()
+    _idle.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @contextmanager

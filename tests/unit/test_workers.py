@@ -1,6 +1,9 @@
 """shared.workers: a call's thread pool is reused by the next call, never shared by two at once."""
 
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +54,21 @@ def test_a_block_that_raises_shuts_its_pool_down_and_the_next_call_starts_anew()
     with workers("test-raise", 1) as pool:
         assert pool is not broken
         assert pool.submit(int, "7").result() == 7
+
+
+def test_a_forked_child_starts_pools_of_its_own():
+    code = """
+import os, sys
+from shared.workers import workers
+with workers("fork", 2) as pool:
+    assert pool.submit(abs, -1).result() == 1
+child = os.fork()
+if child == 0:
+    with workers("fork", 2) as pool:
+        os._exit(0 if pool.submit(abs, -2).result(timeout=20) == 2 else 1)
+_, status = os.waitpid(child, 0)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+    result = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], timeout=GUARD,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
