@@ -4,9 +4,9 @@ A call that sends to several numbers at once (an approval event's approvers, a l
 1,000 numbers) takes a pool of ``count`` workers for itself, as a new ``ThreadPoolExecutor`` would
 give it, and hands it back when every task it submitted is done: the next call reuses the pool's
 threads (starting two threads and shutting them down cost ~0.2 ms an event). A pool starts a
-thread only when a task finds none idle, so a call of two sends starts two threads at most. Concurrent calls each
-get a pool of their own, so ``SMS_SEND_CONCURRENCY`` still bounds each call, not their sum.
-"""
+thread only when a task finds none idle, so a call of two sends starts two threads at most.
+Concurrent calls each get a pool of their own, so ``SMS_SEND_CONCURRENCY`` still bounds each call,
+not their sum."""
 
 from __future__ import annotations
 
