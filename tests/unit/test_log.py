@@ -50,3 +50,22 @@ def test_unicode_is_kept_and_unknown_types_are_stringified(stream):
     log.info("签名", value=object.__name__, when=complex(1, 2))
     [line] = lines(stream)
     assert line["message"] == "签名" and line["when"] == "(1+2j)"
+
+
+def _fail(depth, message):
+    if depth == 0:
+        raise ValueError(message)
+    _fail(depth - 1, message)
+
+
+def test_a_cause_names_its_type_masked_message_and_innermost_frames():
+    try:
+        _fail(12, "no route for 13800138000")
+    except ValueError as error:
+        cause = log.cause(error)
+    line = _fail.__code__.co_firstlineno
+    assert cause["errorType"] == "ValueError"
+    assert cause["errorMessage"] == "no route for 138****8000"
+    assert len(cause["frames"]) == log.CAUSE_FRAMES  # the innermost eight of the fourteen
+    assert cause["frames"][-1] == f"test_log.py:{line + 2} in _fail"
+    assert cause["frames"][:-1] == [f"test_log.py:{line + 3} in _fail"] * (log.CAUSE_FRAMES - 1)
