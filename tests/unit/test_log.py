@@ -69,3 +69,14 @@ def test_a_cause_names_its_type_masked_message_and_innermost_frames():
     assert len(cause["frames"]) == log.CAUSE_FRAMES  # the innermost eight of the fourteen
     assert cause["frames"][-1] == f"test_log.py:{line + 2} in _fail"
     assert cause["frames"][:-1] == [f"test_log.py:{line + 3} in _fail"] * (log.CAUSE_FRAMES - 1)
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("no number here, 1380013800 is ten digits", "no number here, 1380013800 is ten digits"),
+    ("to 13800138000, +8613900139000 and 8615000150000.", "to 138****8000, 139****9000 and 150****0000."),
+    ("138001380001 is twelve digits; 12800138000 is not a mobile", "138001380001 is twelve digits; "
+     "12800138000 is not a mobile"),
+    ("", ""),
+])
+def test_mask_numbers(text, masked):
+    assert log.mask_numbers(text) == masked
