@@ -142,6 +142,9 @@ def seed_keys() -> tuple[str, str]:
     return key_id, secret if isinstance(secret, str) else secret["secret"]
 
 
+BARE_OUT_ID = "0123456789abcdef01234567"  # a bare SendSms's OutId: as long as ours (24 hex characters)
+
+
 def bare_sms_client(endpoint: str) -> Any:
     """A plain Dysmsapi SDK client on the emulator at ``endpoint``, with the seed's AccessKey."""
     from alibabacloud_dysmsapi20170525.client import Client

@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, Figure, control, emulator_process
+from bench.common import BARE_OUT_ID, ROOT, Figure, control, emulator_process
 
 RUNS = 11  # cold pairs per function (7 left medians ±0.08 apart from run to run on a shared machine)
 ORDERS = [("ours", "bare", "pydantic"), ("bare", "pydantic", "ours"), ("pydantic", "ours", "bare")]
@@ -268,7 +268,7 @@ DATA_KEY = ["kms", "GenerateDataKey", {"key_id": "alias/sms-fc-store", "key_spec
 
 def send(template: str, params: dict[str, str]) -> list[Any]:
     return ["sms", "SendSms", {"phone_numbers": "13900000000", "sign_name": SIGN, "template_code": template,
-                               "template_param": json.dumps(params, ensure_ascii=False), "out_id": "bench"}]
+                               "template_param": json.dumps(params, ensure_ascii=False), "out_id": BARE_OUT_ID}]
 
 
 SMS_DEFAULT = oss("SMS/Default/e.json", "SMS/Default/sms.json")
