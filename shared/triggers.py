@@ -24,6 +24,8 @@ def parse_json_event(event: bytes | str | dict[str, Any] | list[Any] | None) -> 
         return json.loads(event)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidParameterError("the event is not JSON") from None
+    except RecursionError:  # json.loads recurses once per level of [ or {
+        raise InvalidParameterError("the event is nested too deeply") from None
 
 
 class TimerEvent(BaseModel):
@@ -51,8 +53,8 @@ def timer_options(event: bytes | str | dict[str, Any] | None) -> tuple[dict[str,
     timer = validate(TimerEvent, data, "event")
     try:
         options = json.loads(timer.payload) if timer.payload.strip() else {}
-    except json.JSONDecodeError:
-        raise InvalidParameterError("event.payload: the timer payload is not JSON") from None
+    except (json.JSONDecodeError, RecursionError):
+        raise InvalidParameterError("event.payload: the timer payload is not JSON (or nested too deeply)") from None
     if not isinstance(options, dict):
         raise InvalidParameterError("event.payload: the timer payload must be a JSON object")
     return options, timer.triggerName

@@ -160,9 +160,11 @@ def _decode_body(body: Any, where: str) -> Any:
         return json.loads(body)
     except json.JSONDecodeError:
         pass
+    except RecursionError:  # json.loads recurses once per level of [ or {
+        raise _Invalid(f"{where}: is JSON nested too deeply") from None
     try:
         return json.loads(base64.b64decode(body, validate=True).decode("utf-8"))
-    except (binascii.Error, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+    except (binascii.Error, ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise _Invalid(f"{where}: is neither JSON nor base64-encoded JSON") from None
 
 
@@ -172,8 +174,9 @@ def _json_value(data: Any, where: str, envelope: CloudEvent) -> Any:
         return data
     try:
         return json.loads(data)
-    except json.JSONDecodeError:
-        raise _Invalid(f"{where}: is a string that is not JSON", envelope.source, envelope.id) from None
+    except (json.JSONDecodeError, RecursionError):
+        raise _Invalid(f"{where}: is a string that is not JSON (or nested too deeply)", envelope.source,
+                       envelope.id) from None
 
 
 def _validate(model: type[Any], data: Any, where: str, envelope: CloudEvent | None = None) -> Any:

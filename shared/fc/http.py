@@ -72,7 +72,7 @@ def parse_event(event: bytes | str | Mapping[str, Any], context: Any = None) -> 
     """The FC 3.0 HTTP event (bytes of JSON) as an :class:`HttpRequest`."""
     try:
         data = json.loads(event) if isinstance(event, (bytes, str)) else dict(event)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise InvalidParameterError("the event is not an FC HTTP trigger event (not JSON)") from None
     if not isinstance(data, dict) or not isinstance(data.get("requestContext"), dict):
         raise InvalidParameterError("the event is not an FC HTTP trigger event (no requestContext)")

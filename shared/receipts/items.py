@@ -130,6 +130,8 @@ def read_batch(body: bytes, model: type[M]) -> Batch:
         data = json.loads(body or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidParameterError("the push is not JSON: Aliyun sends a JSON array") from None
+    except RecursionError:  # json.loads recurses once per level of [ or {
+        raise InvalidParameterError("the push is nested too deeply: Aliyun sends a flat JSON array") from None
     if not isinstance(data, list):
         raise InvalidParameterError(f"the push must be a JSON array, got {type(data).__name__}")
     if len(data) > MAX_ITEMS:

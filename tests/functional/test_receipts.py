@@ -127,7 +127,8 @@ def test_only_post_is_served(receipts):
     assert answer["statusCode"] == 405 and answer["headers"]["Allow"] == "POST"
 
 
-@pytest.mark.parametrize("raw", ["", "{}", '{"phone_number": "13800138000"}', "not json", "[1,", '"x"'])
+@pytest.mark.parametrize("raw", ["", "{}", '{"phone_number": "13800138000"}', "not json", "[1,", '"x"',
+                                 "[" * 1_500 + "]" * 1_500])  # nested past json.loads' recursion limit
 def test_a_body_that_is_not_an_array_is_a_400(receipts, raw):
     answer = push("up", None, raw_body=raw)
     assert answer["statusCode"] == 400 and answer["body"] != OK_BODY

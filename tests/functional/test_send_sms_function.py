@@ -129,8 +129,9 @@ def test_request_shape_errors(service, event_kwargs, status, fragment):
     assert fragment in answer["json"]["error"]["message"]
 
 
-def test_an_event_that_is_not_http_is_a_400_not_a_traceback(service):
-    answer = handler(b"not json at all", None)
+@pytest.mark.parametrize("event", [b"not json at all", b"[" * 100_000 + b"]" * 100_000])  # and too deep for json
+def test_an_event_that_is_not_http_is_a_400_not_a_traceback(service, event):
+    answer = handler(event, None)
     assert answer["statusCode"] == 400
     assert "not an FC HTTP trigger event" in json.loads(answer["body"])["error"]["message"]
 

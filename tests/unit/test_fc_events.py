@@ -21,9 +21,12 @@ def test_on_demand_invoke_passes_options_directly():
 
 @pytest.mark.parametrize(("event", "fragment"), [
     (b"{nope", "not JSON"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),  # past json.loads' recursion limit
     (b"[1]", "JSON object"),
     (b'{"triggerTime": "t", "triggerName": "d", "payload": "{oops"}', "event.payload"),
     (b'{"triggerTime": "t", "triggerName": "d", "payload": "[1]"}', "event.payload"),
+    (json.dumps({"triggerTime": "t", "triggerName": "d", "payload": "[" * 100_000 + "]" * 100_000}).encode(),
+     "event.payload"),
     (b'{"triggerTime": "t", "payload": ""}', "event.triggerName"),
 ])
 def test_bad_timer_events_are_46001(event, fragment):
