@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.errors import InvalidParameterError
-from shared.validation import validate
+from shared.validation import parse_json, validate
 
 
 def parse_json_event(event: bytes | str | dict[str, Any] | list[Any] | None) -> Any:
@@ -21,11 +21,9 @@ def parse_json_event(event: bytes | str | dict[str, Any] | list[Any] | None) -> 
     if not event or (isinstance(event, bytes) and not event.strip()):
         return None
     try:
-        return json.loads(event)
+        return parse_json(event)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidParameterError("the event is not JSON") from None
-    except RecursionError:  # json.loads recurses once per level of [ or {
-        raise InvalidParameterError("the event is nested too deeply") from None
 
 
 class TimerEvent(BaseModel):
@@ -52,9 +50,9 @@ def timer_options(event: bytes | str | dict[str, Any] | None) -> tuple[dict[str,
         return data, None
     timer = validate(TimerEvent, data, "event")
     try:
-        options = json.loads(timer.payload) if timer.payload.strip() else {}
-    except (json.JSONDecodeError, RecursionError):
-        raise InvalidParameterError("event.payload: the timer payload is not JSON (or nested too deeply)") from None
+        options = parse_json(timer.payload) if timer.payload.strip() else {}
+    except json.JSONDecodeError:
+        raise InvalidParameterError("event.payload: the timer payload is not JSON") from None
     if not isinstance(options, dict):
         raise InvalidParameterError("event.payload: the timer payload must be a JSON object")
     return options, timer.triggerName

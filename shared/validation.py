@@ -1,7 +1,9 @@
-"""The one formatter of pydantic errors: each wrong field named where the caller can find it."""
+"""The one formatter of pydantic errors: each wrong field named where the caller can find it; and
+the one reader of JSON that arrives from outside (events, pushes, payloads) without pydantic."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,6 +15,16 @@ from shared.errors import InvalidParameterError
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 LONGEST_NAME = 64  # a caller's key longer than this is cut where an error names it
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``json.loads``, where JSON nested past the parser's recursion limit is a ``JSONDecodeError``
+    like any other unreadable JSON: ``json.loads`` raises ``RecursionError`` there, which would pass
+    every "not JSON" answer by and end as a 500. (Pydantic's own parser refuses it as invalid JSON.)"""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text if isinstance(text, str) else "", 0) from None
 
 
 def validate(model: type[M], data: Any, where: str) -> M:

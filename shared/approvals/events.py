@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, Valida
 from shared.errors import InvalidParameterError
 from shared.sms.recipients import Recipients
 from shared.triggers import CloudEvent, parse_json_event
-from shared.validation import describe
+from shared.validation import describe, parse_json
 
 WORKFLOW_SOURCE = "workflow"  # the identity namespace of an ``eventId`` the workflow chose itself
 MAX_ID_CHARS = 256
@@ -157,14 +157,12 @@ def _decode_body(body: Any, where: str) -> Any:
     if not isinstance(body, str) or not body.strip():
         raise _Invalid(f"{where}: must be a non-empty string")
     try:
-        return json.loads(body)
+        return parse_json(body)
     except json.JSONDecodeError:
         pass
-    except RecursionError:  # json.loads recurses once per level of [ or {
-        raise _Invalid(f"{where}: is JSON nested too deeply") from None
     try:
-        return json.loads(base64.b64decode(body, validate=True).decode("utf-8"))
-    except (binascii.Error, ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return parse_json(base64.b64decode(body, validate=True).decode("utf-8"))
+    except (binascii.Error, ValueError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise _Invalid(f"{where}: is neither JSON nor base64-encoded JSON") from None
 
 
@@ -173,10 +171,9 @@ def _json_value(data: Any, where: str, envelope: CloudEvent) -> Any:
     if not isinstance(data, str):
         return data
     try:
-        return json.loads(data)
-    except (json.JSONDecodeError, RecursionError):
-        raise _Invalid(f"{where}: is a string that is not JSON (or nested too deeply)", envelope.source,
-                       envelope.id) from None
+        return parse_json(data)
+    except json.JSONDecodeError:
+        raise _Invalid(f"{where}: is a string that is not JSON", envelope.source, envelope.id) from None
 
 
 def _validate(model: type[Any], data: Any, where: str, envelope: CloudEvent | None = None) -> Any:

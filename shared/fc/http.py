@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared import log
 from shared.errors import InvalidParameterError, RequestError, SmsError
-from shared.validation import describe
+from shared.validation import describe, parse_json
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[["HttpRequest"], "HttpResponse"]
@@ -71,8 +71,8 @@ class HttpResponse:
 def parse_event(event: bytes | str | Mapping[str, Any], context: Any = None) -> HttpRequest:
     """The FC 3.0 HTTP event (bytes of JSON) as an :class:`HttpRequest`."""
     try:
-        data = json.loads(event) if isinstance(event, (bytes, str)) else dict(event)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        data = parse_json(event) if isinstance(event, (bytes, str)) else dict(event)
+    except (json.JSONDecodeError, UnicodeDecodeError):
         raise InvalidParameterError("the event is not an FC HTTP trigger event (not JSON)") from None
     if not isinstance(data, dict) or not isinstance(data.get("requestContext"), dict):
         raise InvalidParameterError("the event is not an FC HTTP trigger event (no requestContext)")

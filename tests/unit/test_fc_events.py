@@ -21,7 +21,7 @@ def test_on_demand_invoke_passes_options_directly():
 
 @pytest.mark.parametrize(("event", "fragment"), [
     (b"{nope", "not JSON"),
-    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),  # past json.loads' recursion limit
+    (b"[" * 100_000 + b"]" * 100_000, "the event is not JSON"),  # past json.loads' recursion limit
     (b"[1]", "JSON object"),
     (b'{"triggerTime": "t", "triggerName": "d", "payload": "{oops"}', "event.payload"),
     (b'{"triggerTime": "t", "triggerName": "d", "payload": "[1]"}', "event.payload"),
@@ -52,3 +52,16 @@ def test_the_sample_eventbridge_event_parses():
     event = CloudEvent.model_validate(parse_json_event(sample.read_bytes()))
     assert event.source == "jitai.workflow"
     assert event.data["processTitle"] == "差旅报销" and event.model_extra["aliyunregionid"] == "cn-hangzhou"
+
+
+def test_parse_json_refuses_json_nested_too_deeply_as_unreadable_json():
+    from shared.validation import parse_json
+
+    assert parse_json(b'{"a": [1, {"b": null}]}') == {"a": [1, {"b": None}]}
+    nested: list = []
+    for _ in range(49):
+        nested = [nested]
+    assert parse_json("[" * 50 + "]" * 50) == nested  # nesting within the limit reads as ever
+    for deep in ("[" * 100_000 + "]" * 100_000, b'{"a":' * 100_000 + b"1" + b"}" * 100_000):
+        with pytest.raises(json.JSONDecodeError, match="nested too deeply"):
+            parse_json(deep)
