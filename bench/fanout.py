@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench.common import Figure, bare_sms_client, control, emulator_process, write_element
+from bench.common import BARE_OUT_ID, Figure, bare_sms_client, control, emulator_process, write_element
 
 NUMBERS = [f"139{i:08d}" for i in range(10_000)]
 LATENCY_MS = 100
@@ -48,7 +48,7 @@ class BareFanOut:
         from alibabacloud_dysmsapi20170525.models import SendSmsRequest
 
         request = SendSmsRequest(phone_numbers=",".join(phones), sign_name=self.sign, template_code=TEMPLATE,
-                                 template_param=json.dumps({"name": "bare", "order": "1"}))
+                                 template_param=json.dumps({"name": "bare", "order": "1"}), out_id=BARE_OUT_ID)
         body = self.client.send_sms_with_options(request, self.runtime).body
         assert body.code == "OK", body.code
 
