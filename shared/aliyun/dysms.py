@@ -143,7 +143,9 @@ def classify_failure(exc: Exception) -> tuple[SmsError, int | None]:
     from alibabacloud_tea_openapi.exceptions import ServerException
     from darabonba.exceptions import ResponseException, UnretryableException
 
-    if isinstance(exc, ServerException):
+    # a 5xx that carries ``x-acs-retry-after`` comes as the SDK's ThrottlingException, not a
+    # ServerException: the status decides, whatever the class and the code
+    if isinstance(exc, ServerException) or (isinstance(exc, ResponseException) and (exc.status_code or 0) >= 500):
         return _server_error(exc), None
     if isinstance(exc, ResponseException):
         wait_ms = int(getattr(exc, "retry_after", None) or 0)

@@ -17,6 +17,10 @@ SMS_FAULTS = {  # fault, what the caller must be told, with what status
     "flow-control": ({"type": "error", "code": "isv.BUSINESS_LIMIT_CONTROL"}, NOT_SENT, 429),
     "business-code": ({"type": "error", "code": "isv.AMOUNT_NOT_ENOUGH"}, NOT_SENT, 502),
     "5xx": ({"type": "http", "status": 503}, MAYBE, 503),
+    # with x-acs-retry-after the SDK raises its ThrottlingException: still a 5xx, whatever the code
+    "5xx-retry-after": ({"type": "error", "code": "ServiceUnavailable", "status": 503, "retryAfterMs": 1000},
+                        MAYBE, 503),
+    "5xx-throttling": ({"type": "error", "code": "Throttling.User", "status": 503, "retryAfterMs": 10}, MAYBE, 503),
     "timeout-after-send": ({"type": "latency", "ms": 800}, MAYBE, 503),
     "dropped-connection": ({"type": "drop"}, MAYBE, 503),
     "garbage-answer": ({"type": "garbage"}, MAYBE, 503),

@@ -193,9 +193,13 @@ def test_a_batch_mixing_good_and_invalid_events(approvals):
     assert deliver(batch)[0]["replayed"] is True and sends(approvals) == 4
 
 
-def test_a_5xx_is_possibly_delivered_logged_and_never_sent_again_while_unknown(approvals, monkeypatch, capsys):
+@pytest.mark.parametrize("fault", [
+    {"type": "http", "status": 503},
+    {"type": "error", "code": "Throttling.User", "status": 503, "retryAfterMs": 10},  # the SDK's ThrottlingException
+])
+def test_a_5xx_is_possibly_delivered_logged_and_never_sent_again_while_unknown(approvals, monkeypatch, capsys, fault):
     """A 5xx does not prove Aliyun dropped the message: the number is logged and not re-sent until known."""
-    fail_next_sends(approvals, monkeypatch, {"type": "http", "status": 503})
+    fail_next_sends(approvals, monkeypatch, fault)
     event = three_members()
     with pytest.raises(RedeliverError) as raised:
         deliver(event)

@@ -138,6 +138,20 @@ def test_a_5xx_is_46003_possibly_delivered_and_not_retried(make_app, emulator, s
     assert emulator.stats()["sms"]["SendSms"] == 1
 
 
+@pytest.mark.parametrize("code", ["ServiceUnavailable", "Throttling.User"])
+def test_a_5xx_with_a_retry_after_header_is_still_possibly_delivered_and_not_retried(make_app, emulator, code):
+    # x-acs-retry-after makes the SDK raise its ThrottlingException, not a ServerException:
+    # the 5xx status still decides (a 5xx throttling answer retried could text the number twice)
+    emulator.set_chaos([{"service": "sms", "action": "SendSms", "probability": 1.0, "count": 1,
+                         "fault": {"type": "error", "code": code, "status": 503, "retryAfterMs": 10}}])
+    with pytest.raises(SmsError) as info:
+        send(make_app(send_max_attempts=3), [PHONE], {"code": "1234"}, VERIFY_TEMPLATE)
+    assert info.value.code == 46003
+    assert info.value.possibly_delivered is True
+    assert info.value.retry_after is None
+    assert emulator.stats()["sms"]["SendSms"] == 1
+
+
 def test_connection_refused_is_retried_then_46003_not_delivered(make_app, closed_port_endpoint, capsys):
     with pytest.raises(SmsError) as info:
         send(make_app(endpoint=closed_port_endpoint, send_max_attempts=3), [PHONE], {"code": "1"}, VERIFY_TEMPLATE)
