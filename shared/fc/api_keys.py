@@ -22,10 +22,11 @@ import secrets
 import sys
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from shared import log
 from shared.errors import ConfigError, RequestError
+from shared.validation import describe
 
 if TYPE_CHECKING:
     from shared.elements.app import App
@@ -43,7 +44,9 @@ def unauthorized() -> RequestError:
 class KeyEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(min_length=1)
+    # no ":": the id is part of the store's Idempotency-Key records ("send_sms:<id>:<key>"), which
+    # must not read the same for two callers
+    id: str = Field(min_length=1, pattern=r"^[^:]+$")
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     elements: list[str] | None = None
     templates: list[str] | None = None
@@ -115,8 +118,9 @@ def load_keys(app: App) -> list[KeyEntry]:
 def _parse_keys(name: str, text: str) -> list[KeyEntry]:
     try:
         return KeyFile.model_validate_json(text).keys
-    except ValueError:
-        raise ConfigError(f"KMS secret {name!r} (SMS_API_KEYS_SECRET) is not a valid API key file") from None
+    except ValidationError as error:  # pydantic's messages name the field, never its value
+        raise ConfigError(f"KMS secret {name!r} (SMS_API_KEYS_SECRET) is not a valid API key file: "
+                          f"{describe(error, dotted=True)}") from None
 
 
 def new_entry(key_id: str, elements: list[str] | None = None, templates: list[str] | None = None,

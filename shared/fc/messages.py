@@ -78,7 +78,8 @@ def post_messages(request: HttpRequest) -> HttpResponse:
             sending_lease=invocation_seconds(request.context, 0),  # the function's timeout, when FC says
         )
         if answer.replayed and answer.possibly_delivered:
-            answer = act_on_the_truth(app, f"send_sms:{caller.key_id}:{idempotency_key}:resend", body, answer)
+            answer = act_on_the_truth(  # a prefix of its own: no caller's key can name this record
+                app, f"send_sms.resend:{caller.key_id}:{idempotency_key}", body, answer)
         replayed = {"Idempotent-Replayed": "true"} if answer.replayed else {}
         return HttpResponse(answer.status, answer.body, {**answer.headers, **replayed})
 

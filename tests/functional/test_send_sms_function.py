@@ -246,3 +246,15 @@ def test_a_send_is_validated_once_at_its_edge(service, monkeypatch):
     assert answer["statusCode"] == 200
     assert seen == numbers
     assert sorted(m["phone"] for m in service.messages()) == ["13800138001", "13800138002", "13800138003"]
+
+
+def test_an_api_key_id_with_a_colon_is_a_config_error_naming_it(service):
+    """Ids make the store's Idempotency-Key records ("send_sms:<id>:<key>"): with a colon, callers
+    "a" (key "b:c") and "a:b" (key "c") would share one record, and one could replay the other's answer."""
+    service.kms_put_secret("sms-fc/api-keys", json.dumps({"keys": [
+        {"id": "orders:eu", "sha256": hash_key(FULL_KEY)}]}))
+    runtime.reset()  # a fresh instance reads the new secret
+    answer = invoke(handler, http_event(body(), headers=auth()))
+    assert answer["statusCode"] == 500  # ours, not the caller's
+    assert "keys.0.id" in answer["json"]["error"]["message"]
+    assert service.messages() == []
