@@ -5,7 +5,8 @@ the send. A retry finds the stored answer and replays it; the same key with a di
 is a 422; a retry while the first request is still running is a 409 with ``Retry-After``.
 
 - An answer that sent nothing (bad input, a limit, a business code, a config or store outage,
-  anything before the mark) releases the key: the retry may send.
+  anything before the mark) releases the key and its record: the retry may send, and so may a
+  corrected body under the same key.
 - An answer that may have sent (a lost answer, a 5xx, an unknown exception after the mark) is
   kept; its retries get 409 with that last known state (``possiblyDelivered``), never a send.
 - Recording the outcome is retried; if the store still fails, the caller gets the real answer

@@ -155,8 +155,9 @@ class Store(MessageLog, Suppressions, Protocol):
         """Give up the claim so that a retry can proceed at once.
 
         ``progress`` (or, when None, what :meth:`save_progress` stored) goes to the next claimant,
-        and the key stays bound to its fingerprint until the record expires. A record without any
-        progress is deleted: nothing happened, so the key is free for any request.
+        and the key stays bound to its fingerprint until the record expires. A record left without
+        progress, or with an empty one (``{}``), is deleted: nothing happened, so the key is free
+        for any request.
         """
         ...
 

@@ -54,13 +54,14 @@ collect_after(ARGV[4])
 return 1
 """
 
-# ARGV: now, token, progress ('' keeps the stored progress). Returns 1 when released.
+# ARGV: now, token, progress ('' keeps the stored progress). Returns 1 when released; a record
+# left with no progress or an empty one ('{}') is deleted: nothing happened.
 RELEASE = _PRELUDE + """
 local r = redis.call('HMGET', KEYS[1], 'tok', 'exp', 'done', 'prog')
 if not owned(r[1], r[2]) or r[3] == '1' then return 0 end
 local prog = r[4]
 if ARGV[3] ~= '' then prog = ARGV[3] end
-if not prog then
+if not prog or prog == '{}' then
   redis.call('DEL', KEYS[1])
   return 1
 end

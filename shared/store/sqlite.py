@@ -123,7 +123,7 @@ class SqliteStore(SqliteCodes, SqliteMessageLog, SqliteSuppressions, Store):
             if row is None or row[0]:
                 return False
             kept = text if text is not None else row[2]
-            if kept is None:
+            if kept is None or kept == "{}":  # nothing happened: the key is free for any request
                 db.execute("DELETE FROM idempotency WHERE key = ?", (key,))
             else:
                 db.execute(

@@ -118,11 +118,12 @@ def test_values_round_trip_as_json(store):
     assert claim(store).response == {"empty": {}, "list": [], **progress}
 
 
-def test_empty_progress_is_still_progress(store):
+def test_empty_progress_is_no_progress_the_key_is_free_for_any_request(store):
     token = claim(store, fingerprint="fp-a").token
-    store.release(KEY, token, progress={})
-    assert claim(store, fingerprint="fp-b").status == "mismatch"
-    assert claim(store, fingerprint="fp-a").progress == {}
+    store.save_progress(KEY, token, {"sending": True})
+    assert store.release(KEY, token, progress={})  # clears what was saved: nothing happened
+    fresh = claim(store, fingerprint="fp-b")
+    assert (fresh.status, fresh.progress) == ("claimed", None)
 
 
 @pytest.mark.parametrize("ttl, lease", [(0, 10), (10, 0), (-1, 10), (10, float("nan"))])
