@@ -134,7 +134,7 @@ def run_once(store: Store, key: str, body_fingerprint: str, run: Run, *, sealer:
             answer = run(sending)
         except SmsError as error:
             if not (marked and error.possibly_delivered):
-                release(store, key, token)  # nothing went out: the key stays free for the retry
+                release(store, key, token, clears_mark=marked)  # nothing went out: the key is free again
                 raise
             answer = Answer.of_error(error)
             log.error("idempotency.possibly_delivered", status=answer.status, errorCode=error.code)
@@ -178,12 +178,28 @@ def record(store: Store, key: str, token: str, answer: Answer, sealer: Sealer,
         except SmsError as error:
             log.error("idempotency.record failed", attempt=attempt, errorCode=error.code, problem=error.message)
             if attempt < COMPLETE_ATTEMPTS:
-                time.sleep(0.05 * 4 ** (attempt - 1))
+                _pause(attempt)
 
 
-def release(store: Store, key: str, token: str) -> None:
-    """Free the key for a retry (its ``sending`` mark cleared); a store failure only delays that."""
-    try:
-        store.release(key, token, progress={})
-    except SmsError as error:
-        log.warning("idempotency.release failed", errorCode=error.code, problem=error.message)
+def release(store: Store, key: str, token: str, *, clears_mark: bool = False) -> None:
+    """Free the key (its record deleted) after an answer that sent nothing.
+
+    Before the ``sending`` mark a store failure only delays that (the lease runs out). A mark left
+    behind would make the key's next request "possibly delivered" for good, so clearing one
+    (``clears_mark``) is retried like :func:`record`."""
+    attempts = COMPLETE_ATTEMPTS if clears_mark else 1
+    for attempt in range(1, attempts + 1):
+        try:
+            store.release(key, token, progress={})
+            return
+        except SmsError as error:
+            last = attempt == attempts
+            log.log("ERROR" if clears_mark and last else "WARNING", "idempotency.release failed", attempt=attempt,
+                    errorCode=error.code, problem=error.message)
+            if not last:
+                _pause(attempt)
+
+
+def _pause(attempt: int) -> None:
+    """The wait before another try at a failing store: 50 ms, then 200 ms."""
+    time.sleep(0.05 * 4 ** (attempt - 1))
