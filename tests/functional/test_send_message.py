@@ -1,5 +1,7 @@
 """sendMessage through the real Dysmsapi SDK against the emulator."""
 
+import json
+
 import pytest
 from functional_support import NOTIFY_TEMPLATE, SIGN, VERIFY_TEMPLATE, log_lines
 
@@ -158,6 +160,19 @@ def test_connection_refused_is_retried_then_46003_not_delivered(make_app, closed
     assert info.value.code == 46003
     assert info.value.possibly_delivered is False
     assert info.value.details["attempts"] == 3
+
+
+def test_a_refused_connection_is_logged_without_the_code_or_number_its_url_carried(make_app, closed_port_endpoint,
+                                                                                   capsys):
+    from shared.fc.http import log_error
+
+    with pytest.raises(SmsError) as info:
+        send(make_app(endpoint=closed_port_endpoint, send_max_attempts=1), [PHONE], {"code": "918273"},
+             VERIFY_TEMPLATE)
+    log_error(info.value)  # what the FC adapter logs for it: its cause, the SDK's exception
+    [line] = [json.loads(text) for text in capsys.readouterr().out.splitlines() if '"http.error"' in text]
+    assert line["errorType"] == "UnretryableException" and "/?<query>" in line["errorMessage"]
+    assert "918273" not in json.dumps(line) and "TemplateParam" not in json.dumps(line)
 
 
 @pytest.mark.parametrize("fault", [{"type": "drop"}, {"type": "garbage"}])

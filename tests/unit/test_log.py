@@ -71,6 +71,18 @@ def test_a_cause_names_its_type_masked_message_and_innermost_frames():
     assert cause["frames"][:-1] == [f"test_log.py:{line + 3} in _fail"] * (log.CAUSE_FRAMES - 1)
 
 
+def test_a_cause_leaves_out_the_query_of_a_url_it_quotes():
+    """An SDK's transport error quotes the SendSms URL: its query holds the template's values (a code)."""
+    message = ("HTTPConnectionPool(host='127.0.0.1', port=9): Max retries exceeded with url: /?OutId=ab12"
+               "&PhoneNumbers=13800138000&TemplateParam=%7B%22code%22%3A%22918273%22%7D (Caused by "
+               "NewConnectionError(\"Failed to establish a new connection: [Errno 111] Connection refused\"))")
+    cause = log.cause(ValueError(message))
+    assert cause["errorMessage"] == ("HTTPConnectionPool(host='127.0.0.1', port=9): Max retries exceeded with url: "
+                                     "/?<query> (Caused by NewConnectionError(\"Failed to establish a new connection: "
+                                     "[Errno 111] Connection refused\"))")
+    assert log.cause(ValueError("is it? yes: a=1"))["errorMessage"] == "is it? yes: a=1"  # no URL: as it was
+
+
 @pytest.mark.parametrize(("text", "masked"), [
     ("no number here, 1380013800 is ten digits", "no number here, 1380013800 is ten digits"),
     ("to 13800138000, +8613900139000 and 8615000150000.", "to 138****8000, 139****9000 and 150****0000."),
