@@ -35,7 +35,7 @@ def ingest_reports(app: App, reports: list[SmsReport]) -> ReceiptCounts:
         raise StoreUnavailableError("this store keeps no send log (apply_receipts): the receipts are not stored")
     counts = cast(MessageLog, app.store).apply_receipts(receipts)
     log.info("receipts.reports", receipts=len(receipts), applied=counts.applied, unchanged=counts.unchanged,
-             unknown=counts.unknown, delivered=sum(1 for r in reports if r.success))
+             unknown=counts.unknown, held=counts.held, delivered=sum(1 for r in reports if r.success))
     return counts
 
 

@@ -77,13 +77,20 @@ class Receipt(NamedTuple):
     out_id: str | None = None  # our message_id, when the send carried one
 
 
+EARLY_RECEIPT_SECONDS = 3600.0  # how long a receipt naming an OutId not logged (yet) waits for its record
+
+
 class ReceiptCounts(NamedTuple):
     """What one batch of receipts did: ``applied`` changed a number, ``unchanged`` repeated what the
-    log already said (a replayed receipt), ``unknown`` named no message of ours."""
+    log already said (a replayed receipt), ``unknown`` named no message of ours, ``held`` named an
+    ``OutId`` with no record yet: kept for :data:`EARLY_RECEIPT_SECONDS`, and applied when that
+    record is written (a send's record rides with its request's outcome, a moment after the send,
+    and a receipt can come first)."""
 
     applied: int = 0
     unchanged: int = 0
     unknown: int = 0
+    held: int = 0
 
 
 class Settlement(NamedTuple):
@@ -103,7 +110,8 @@ class MessageLog(Protocol):
 
     def log_send(self, record: SendRecord, *, ttl: float) -> None:
         """Write ``record`` (replacing one with the same ``message_id``) and index it by each
-        number's ``lookup`` and, once known, its ``biz_id``; it lives ``ttl`` seconds."""
+        number's ``lookup`` and, once known, its ``biz_id``; it lives ``ttl`` seconds. Receipts
+        held for its ``message_id`` (``ReceiptCounts.held``) settle its numbers first."""
         ...
 
     def get_send(self, message_id: str) -> SendRecord | None:

@@ -8,6 +8,7 @@ from typing import Any
 from shared.store import redis_message_log_scripts as log_scripts
 from shared.store.base import check_key, check_seconds, stamp
 from shared.store.message_log import (
+    EARLY_RECEIPT_SECONDS,
     Receipt,
     ReceiptCounts,
     SendRecord,
@@ -54,8 +55,10 @@ class RedisMessageLog:
         for receipt in receipts:
             args += [receipt.out_id or "", receipt.biz_id or "", receipt.lookup, receipt_status(receipt),
                      receipt.err_code]
-        applied, unchanged, unknown = self._log(log_scripts.APPLY_RECEIPTS, self.clock(), *args)
-        return ReceiptCounts(int(applied), int(unchanged), int(unknown))
+        now = self.clock()
+        applied, unchanged, unknown, held = self._log(log_scripts.APPLY_RECEIPTS, now,
+                                                      stamp(now + EARLY_RECEIPT_SECONDS), *args)
+        return ReceiptCounts(int(applied), int(unchanged), int(unknown), int(held))
 
     def unresolved_sends(self, *, created_before: float, limit: int = 100) -> list[SendRecord]:
         texts = self._log(log_scripts.UNRESOLVED, self.clock(), stamp(created_before), limit)

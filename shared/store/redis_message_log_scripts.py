@@ -8,7 +8,10 @@ Cluster. Keys, after the store's prefix:
   as text, so Lua never formats a float; ``exp`` is when it ends by the caller's clock);
 - ``log:{log}:to:<lookup>``: a sorted set of message ids scored by ``created_at``;
 - ``log:{log}:biz:<BizId>``: the message id;
-- ``log:{log}:unresolved``: a sorted set of the ids of records with an ``unknown`` number.
+- ``log:{log}:unresolved``: a sorted set of the ids of records with an ``unknown`` number;
+- ``log:{log}:early:<message id>``: a list of receipts that named the id before its record was
+  written (``{"l", "s", "e", "u", "x"}`` JSON each; ``x``: when it ends), applied and deleted by
+  ``LOG_SEND``.
 
 Decisions compare ``exp`` with the caller's ``now`` (``ARGV[1]``); key expiry (relative, plus a
 margin) only collects garbage. Index entries whose record is gone are skipped and removed.
@@ -60,6 +63,14 @@ if old then  -- replaced: its numbers may differ
   for _, n in ipairs(cjson.decode(old).n) do redis.call('ZREM', base .. 'to:' .. n.l, id) end
 end
 local rec = cjson.decode(ARGV[3])
+local early_key = base .. 'early:' .. id
+for _, text in ipairs(redis.call('LRANGE', early_key, 0, -1)) do  -- receipts that came first
+  local r = cjson.decode(text)
+  for _, n in ipairs(rec.n) do
+    if n.l == r.l and not n.r and tonumber(r.x) > now then n.s, n.e, n.u, n.r = r.s, r.e, r.u, 1 end
+  end
+end
+redis.call('DEL', early_key)
 save(rec)
 if biz ~= '' then redis.call('SET', base .. 'biz:' .. biz, id, 'PX', ms) end
 for i = 8, #ARGV do
@@ -108,8 +119,8 @@ end
 return found
 """
 
-# ARGV: now, base, then per receipt: out id, biz id, lookup, status, err_code.
-# Returns {applied, unchanged, unknown}.
+# ARGV: now, base, held_until (when a held receipt ends), then per receipt: out id, biz id, lookup,
+# status, err_code. Returns {applied, unchanged, unknown, held}.
 APPLY_RECEIPTS = _COMMON + """
 local recs, changed, order = {}, {}, {}
 local function find(out_id, biz)
@@ -128,8 +139,8 @@ local function find(out_id, biz)
   end
   return nil
 end
-local applied, unchanged, unknown = 0, 0, 0
-for i = 3, #ARGV, 5 do
+local applied, unchanged, unknown, held = 0, 0, 0, 0
+for i = 4, #ARGV, 5 do
   local rec = find(ARGV[i], ARGV[i + 1])
   local number = nil
   if rec then
@@ -137,7 +148,13 @@ for i = 3, #ARGV, 5 do
       if n.l == ARGV[i + 2] then number = n; break end
     end
   end
-  if not number then
+  if not rec and ARGV[i] ~= '' then  -- its record may not be written yet: held for it
+    local key = base .. 'early:' .. ARGV[i]
+    redis.call('RPUSH', key, cjson.encode({l = ARGV[i + 2], s = ARGV[i + 3], e = ARGV[i + 4], u = ARGV[1],
+                                           x = ARGV[3]}))
+    keep_longer(key, ms_until(ARGV[3]))
+    held = held + 1
+  elseif not number then
     unknown = unknown + 1
   elseif number.r then
     unchanged = unchanged + 1
@@ -148,7 +165,7 @@ for i = 3, #ARGV, 5 do
   end
 end
 for _, rec in ipairs(order) do save(rec) end
-return {applied, unchanged, unknown}
+return {applied, unchanged, unknown, held}
 """
 
 # ARGV: now, base, message id, then per settlement: lookup, status, err_code ('' for none).

@@ -3,7 +3,8 @@
 Tables: ``send_log`` (a row per message: the record as JSON (``message_log.dump_record``),
 with its ``biz_id``, ``created_at``, ``expires_at`` and ``unresolved`` (1 while a number is
 ``unknown``) beside it for the indexes) and ``send_log_to`` (a row per number per message, by
-the number's ``lookup``). Expired rows are ignored by every read and deleted by the next write.
+the number's ``lookup``); ``send_log_early`` holds receipts that named a message before its
+record was written. Expired rows are ignored by every read and deleted by the next write.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from contextlib import AbstractContextManager
 
 from shared.store.base import check_key, check_seconds
 from shared.store.message_log import (
+    EARLY_RECEIPT_SECONDS,
     UNKNOWN,
     LoggedNumber,
     Receipt,
@@ -46,6 +48,15 @@ SCHEMA = (
     ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS send_log_to_at ON send_log_to (lookup, created_at)",
     "CREATE INDEX IF NOT EXISTS send_log_to_expiry ON send_log_to (expires_at)",
+    """CREATE TABLE IF NOT EXISTS send_log_early (
+        out_id TEXT NOT NULL,
+        lookup TEXT NOT NULL,
+        status TEXT NOT NULL,
+        err_code TEXT,
+        received_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS send_log_early_out ON send_log_early (out_id)",
 )
 
 
@@ -55,7 +66,7 @@ def write_send(db: sqlite3.Connection, record: SendRecord, ttl: float, now: floa
     check_seconds(ttl=ttl)
     db.execute("DELETE FROM send_log WHERE expires_at <= ?", (now,))
     db.execute("DELETE FROM send_log_to WHERE expires_at <= ? OR message_id = ?", (now, record.message_id))
-    _write(db, record, now + ttl)
+    _write(db, _with_early_receipts(db, record, now), now + ttl)
     db.executemany(
         "INSERT OR IGNORE INTO send_log_to (lookup, message_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
         [(number.lookup, record.message_id, record.created_at, now + ttl) for number in record.numbers],
@@ -89,13 +100,19 @@ class SqliteMessageLog:
             return [load_record(row[0]) for row in rows]
 
     def apply_receipts(self, receipts: list[Receipt]) -> ReceiptCounts:
-        applied = unchanged = unknown = 0
+        applied = unchanged = unknown = held = 0
         with self._transaction() as db:
             now = self.clock()
             records: dict[str, tuple[SendRecord, float]] = {}
             changed: set[str] = set()
             for receipt in receipts:
                 found = _find(db, receipt, records, now)
+                if found is None and receipt.out_id:  # its record may not be written yet: held for it
+                    db.execute("INSERT INTO send_log_early (out_id, lookup, status, err_code, received_at, expires_at)"
+                               " VALUES (?, ?, ?, ?, ?, ?)", (receipt.out_id, receipt.lookup, receipt_status(receipt),
+                                                            receipt.err_code, now, now + EARLY_RECEIPT_SECONDS))
+                    held += 1
+                    continue
                 index = _index_of(found[0], receipt.lookup) if found is not None else None
                 if found is None or index is None:
                     unknown += 1
@@ -112,7 +129,7 @@ class SqliteMessageLog:
                 applied += 1
             for message_id in changed:
                 _write(db, *records[message_id])
-        return ReceiptCounts(applied, unchanged, unknown)
+        return ReceiptCounts(applied, unchanged, unknown, held)
 
     def unresolved_sends(self, *, created_before: float, limit: int = 100) -> list[SendRecord]:
         with self._transaction() as db:
@@ -170,6 +187,21 @@ def _find(db: sqlite3.Connection, receipt: Receipt, records: dict[str, tuple[Sen
         if found is not None:
             return records.setdefault(found[0].message_id, found)
     return None
+
+
+def _with_early_receipts(db: sqlite3.Connection, record: SendRecord, now: float) -> SendRecord:
+    """``record`` with the receipts held for it applied (the first for a number wins, as in
+    ``apply_receipts``); they are deleted, with every expired one."""
+    rows = db.execute("SELECT lookup, status, err_code, received_at FROM send_log_early"
+                      " WHERE out_id = ? AND expires_at > ? ORDER BY rowid", (record.message_id, now)).fetchall()
+    db.execute("DELETE FROM send_log_early WHERE out_id = ? OR expires_at <= ?", (record.message_id, now))
+    for lookup, status, err_code, received_at in rows:
+        index = _index_of(record, lookup)
+        if index is not None and not record.numbers[index].by_receipt:
+            number = record.numbers[index]._replace(status=status, err_code=err_code, updated_at=received_at,
+                                                    by_receipt=True)
+            record = _with_number(record, index, number)
+    return record
 
 
 def _index_of(record: SendRecord, lookup: str) -> int | None:

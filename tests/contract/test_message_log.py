@@ -4,7 +4,14 @@
 import pytest
 import redis
 
-from shared.store.message_log import LoggedNumber, Receipt, ReceiptCounts, SendRecord, Settlement
+from shared.store.message_log import (
+    EARLY_RECEIPT_SECONDS,
+    LoggedNumber,
+    Receipt,
+    ReceiptCounts,
+    SendRecord,
+    Settlement,
+)
 
 DAY = 86400.0
 TTL = 7 * DAY
@@ -62,7 +69,7 @@ def test_records_end_with_their_ttl_by_the_store_s_clock(store, clock):
     assert store.get_send("short") is None
     assert [r.message_id for r in store.sends_to(A, since=0)] == ["long"]
     assert [r.message_id for r in store.unresolved_sends(created_before=clock() + 1)] == ["long"]
-    assert store.apply_receipts([receipt(out_id="short")]) == ReceiptCounts(unknown=1)
+    assert store.apply_receipts([receipt(out_id="short")]) == ReceiptCounts(held=1)  # as if not written yet
     assert store.settle_send("short", [Settlement(A, "not_sent")]) is None
     clock.advance(TTL)
     assert store.get_send("long") is None and store.sends_to(A, since=0) == []
@@ -109,8 +116,27 @@ def test_unknown_receipts_are_counted(store):
     store.log_send(record(store), ttl=TTL)
     counts = store.apply_receipts([receipt(out_id="nope"), receipt(out_id=None, biz_id="nope"), receipt(C),
                                    receipt(out_id=None), receipt(A)])
-    assert counts == ReceiptCounts(applied=1, unknown=4)
+    assert counts == ReceiptCounts(applied=1, unknown=3, held=1)  # "nope" may be a record not written yet
     assert store.apply_receipts([]) == ReceiptCounts()
+
+
+def test_a_receipt_that_comes_before_its_record_settles_it_once_written(store, clock):
+    """A send's record rides with its request's outcome, a moment after the send: Aliyun's receipt can come first."""
+    assert store.apply_receipts([receipt(A), receipt(A, success=False, err_code="UNDELIV")]) == ReceiptCounts(held=2)
+    clock.advance(2)
+    store.log_send(record(store), ttl=TTL)
+    found = store.get_send("m1")
+    assert statuses(found) == {A: ("delivered", "DELIVERED"), B: ("submitted", None)}  # the first receipt wins
+    assert found.number(A).by_receipt and found.number(A).updated_at == clock() - 2  # when it came
+    store.log_send(record(store), ttl=TTL)  # held receipts apply once: a rewrite starts from what it is given
+    assert statuses(store.get_send("m1"))[A] == ("submitted", None)
+
+
+def test_a_held_receipt_waits_for_its_record_only_so_long(store, clock):
+    store.apply_receipts([receipt(A)])
+    clock.advance(EARLY_RECEIPT_SECONDS)
+    store.log_send(record(store), ttl=TTL)
+    assert statuses(store.get_send("m1"))[A] == ("submitted", None)
 
 
 def test_a_receipt_overrules_the_reconciler(store):

@@ -309,10 +309,29 @@ def test_receipts_settle_the_send_log_once_and_unknown_ones_are_counted(receipts
     assert [(n.status, n.err_code) for n in numbers] == [("delivered", "DELIVERED"), ("failed", "UNDELIV")]
     assert push("report", batch)["body"] == OK_BODY  # Aliyun pushes again: nothing moves
     assert app.store.get_send(message_id).numbers == numbers
-    assert push("report", [report(PHONE, biz_id="1^0", out_id="not-ours")])["body"] == OK_BODY
-    counts = [(line["applied"], line["unchanged"], line["unknown"])
+    assert push("report", [report(PHONE, biz_id="1^0", out_id=None)])["body"] == OK_BODY
+    assert push("report", [report(PHONE, biz_id="1^0", out_id="not-logged-yet")])["body"] == OK_BODY
+    counts = [(line["applied"], line["unchanged"], line["unknown"], line["held"])
               for line in log_lines(capsys.readouterr().out) if line["message"] == "receipts.push"]
-    assert counts == [(2, 0, 0), (0, 2, 0), (0, 0, 1)]
+    assert counts == [(2, 0, 0, 0), (0, 2, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)]
+
+
+def test_a_receipt_pushed_before_the_send_is_recorded_settles_it(receipts, monkeypatch):
+    """send_sms with an Idempotency-Key writes its send-log record with the key's outcome, just after
+    the send; Aliyun's receipt can come in between, and is held for the record, not lost."""
+    app = runtime.app_for(fc_context())
+    complete, pushes = app.store.complete, []
+
+    def complete_after_the_push(*args, **kwargs):
+        [sent] = receipts.messages()
+        pushes.append(push("report", [report(PHONE, biz_id=sent["bizId"], out_id=sent["outId"])]))
+        return complete(*args, **kwargs)
+
+    monkeypatch.setattr(app.store, "complete", complete_after_the_push)
+    answer = invoke(send_handler, http_event(body(phoneList=[PHONE]), headers=auth(**{"Idempotency-Key": "o-1"})))
+    assert answer["statusCode"] == 200 and pushes[0]["body"] == OK_BODY  # Aliyun was told it is stored
+    [message_id] = answer["json"]["messageIds"]
+    assert [(n.status, n.by_receipt) for n in app.store.get_send(message_id).numbers] == [("delivered", True)]
 
 
 def test_sample_report_and_reply_bodies_from_aliyuns_pages_are_read(receipts):
