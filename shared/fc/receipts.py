@@ -35,17 +35,18 @@ def token_of(request: HttpRequest) -> str:
 
 def check_token(app: App, given: str) -> None:
     """A 404 unless ``given`` is the receipts token (constant time); a :class:`ConfigError` (5xx, so
-    Aliyun retries) when the token is not configured or too short to be a secret."""
+    Aliyun retries) when the token is not configured, too short to be a secret, or longer than a
+    token is read (``MAX_TOKEN_CHARS``: no push could ever match it)."""
     name = app.settings.receipts_token_secret
     if not name:
         raise ConfigError("SMS_RECEIPTS_TOKEN_SECRET is not set: name the KMS secret holding the token of the "
                           "receipts push URL (README: Receipts and replies)")
     expected = app.secrets.get(name).strip()
-    if len(expected) < MIN_TOKEN_CHARS:
-        raise ConfigError(f"KMS secret {name!r} (SMS_RECEIPTS_TOKEN_SECRET) must hold at least {MIN_TOKEN_CHARS} "
-                          "characters")
-    candidate = given.encode("utf-8", "replace")[:MAX_TOKEN_CHARS]
-    if not hmac.compare_digest(candidate, expected.encode("utf-8")):
+    if not MIN_TOKEN_CHARS <= len(expected.encode("utf-8")) <= MAX_TOKEN_CHARS:
+        raise ConfigError(f"KMS secret {name!r} (SMS_RECEIPTS_TOKEN_SECRET) must hold {MIN_TOKEN_CHARS} to "
+                          f"{MAX_TOKEN_CHARS} characters")
+    candidate = given.encode("utf-8", "replace")
+    if len(candidate) > MAX_TOKEN_CHARS or not hmac.compare_digest(candidate, expected.encode("utf-8")):
         log.warning("receipts.bad_token", tokenChars=len(given))
         raise RequestError("no such receipts URL", status=404)
 

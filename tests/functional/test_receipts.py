@@ -112,11 +112,22 @@ def test_without_a_configured_token_every_push_fails_so_aliyun_retries(service, 
     assert "SMS_RECEIPTS_TOKEN_SECRET" in answer["json"]["error"]["message"]
 
 
-def test_a_token_too_short_to_be_a_secret_is_refused(service, monkeypatch):
-    use_receipts_token(service, monkeypatch, token="short")
-    answer = push("up", [reply(PHONE, "TD")], token="short")
+@pytest.mark.parametrize("token", ["short", "t" * 257])  # too short to be a secret; longer than a push is read
+def test_a_token_of_the_wrong_length_is_a_config_error_so_aliyun_retries(service, monkeypatch, token):
+    use_receipts_token(service, monkeypatch, token=token)
+    answer = push("up", [reply(PHONE, "TD")], token=token)
     assert answer["statusCode"] >= 500 and answer["body"] != OK_BODY
+    assert "32 to 256 characters" in answer["json"]["error"]["message"]
     assert suppressed(SIGN, [PHONE]) == set()
+
+
+def test_the_longest_token_is_read_whole(service, monkeypatch):
+    token = "t" * 256
+    use_receipts_token(service, monkeypatch, token=token)
+    forget_template_types()
+    assert push("up", [reply(PHONE, "TD")], token=token)["body"] == OK_BODY
+    assert push("up", [reply(PHONE, "TD")], token=token + "x")["statusCode"] == 404  # a longer one is not it
+    assert suppressed(SIGN, [PHONE]) == {PHONE}
 
 
 def test_only_post_is_served(receipts):
