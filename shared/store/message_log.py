@@ -21,7 +21,7 @@ receipts builds one per number (a named tuple builds in half the time).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Literal, NamedTuple, Protocol, TypeVar
@@ -118,8 +118,10 @@ class MessageLog(Protocol):
         """The record, or None once unknown or expired."""
         ...
 
-    def sends_to(self, lookup: str, *, since: float, limit: int = 50) -> list[SendRecord]:
-        """Records naming the number ``lookup`` created at or after ``since``, newest first."""
+    def sends_to(self, lookup: str, *, since: float, limit: int = 50,
+                 elements: Collection[str] | None = None) -> list[SendRecord]:
+        """Records naming the number ``lookup`` created at or after ``since``, newest first: the
+        ``limit`` newest of those sent by one of ``elements`` (full names), when given."""
         ...
 
     def apply_receipts(self, receipts: list[Receipt]) -> ReceiptCounts:

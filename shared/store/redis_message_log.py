@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from shared.store import redis_message_log_scripts as log_scripts
@@ -44,8 +44,10 @@ class RedisMessageLog:
         text = self._log(log_scripts.GET_SEND, self.clock(), message_id)
         return load_record(text) if text else None
 
-    def sends_to(self, lookup: str, *, since: float, limit: int = 50) -> list[SendRecord]:
-        texts = self._log(log_scripts.SENDS_TO, self.clock(), lookup, stamp(since), limit)
+    def sends_to(self, lookup: str, *, since: float, limit: int = 50,
+                 elements: Collection[str] | None = None) -> list[SendRecord]:
+        only = ["1", *elements] if elements is not None else ["0"]
+        texts = self._log(log_scripts.SENDS_TO, self.clock(), lookup, stamp(since), limit, *only)
         return [load_record(text) for text in texts]
 
     def apply_receipts(self, receipts: list[Receipt]) -> ReceiptCounts:

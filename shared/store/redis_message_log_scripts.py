@@ -89,16 +89,23 @@ if not rec then return false end
 return redis.call('GET', msg_key(ARGV[3]))
 """
 
-# ARGV: now, base, lookup, since, limit. Returns the record JSONs, newest first.
+# ARGV: now, base, lookup, since, limit, filtered ('1': only the elements that follow; '0': any),
+# then the elements' full names. Returns the record JSONs, newest first.
 SENDS_TO = _COMMON + """
 local key, limit, found = base .. 'to:' .. ARGV[3], tonumber(ARGV[5]), {}
+local only = nil
+if ARGV[6] == '1' then
+  only = {}
+  for i = 7, #ARGV do only[ARGV[i]] = true end
+end
 local ids = redis.call('ZREVRANGEBYSCORE', key, '+inf', ARGV[4])
 for _, id in ipairs(ids) do
   if #found >= limit then break end
-  if live(id) then
-    found[#found + 1] = redis.call('GET', msg_key(id))
-  else
+  local rec = live(id)
+  if not rec then
     redis.call('ZREM', key, id)
+  elseif not only or only[rec.el] then
+    found[#found + 1] = redis.call('GET', msg_key(id))
   end
 end
 return found

@@ -9,8 +9,9 @@ record was written. Expired rows are ignored by every read and deleted by the ne
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 
 from shared.store.base import check_key, check_seconds
@@ -88,16 +89,20 @@ class SqliteMessageLog:
             found = _live(db, "message_id = ?", (message_id,), self.clock())
             return found[0] if found is not None else None
 
-    def sends_to(self, lookup: str, *, since: float, limit: int = 50) -> list[SendRecord]:
+    def sends_to(self, lookup: str, *, since: float, limit: int = 50,
+                 elements: Collection[str] | None = None) -> list[SendRecord]:
         with self._transaction() as db:
             now = self.clock()
             rows = db.execute(
                 "SELECT l.record FROM send_log_to t JOIN send_log l ON l.message_id = t.message_id"
                 " WHERE t.lookup = ? AND t.created_at >= ? AND l.expires_at > ?"
-                " ORDER BY t.created_at DESC, t.message_id DESC LIMIT ?",
-                (lookup, since, now, limit),
+                " ORDER BY t.created_at DESC, t.message_id DESC",
+                (lookup, since, now),
             )
-            return [load_record(row[0]) for row in rows]
+            records = (load_record(row[0]) for row in rows)  # read only as far as needed
+            if elements is not None:
+                records = (record for record in records if record.element in elements)
+            return list(itertools.islice(records, limit))
 
     def apply_receipts(self, receipts: list[Receipt]) -> ReceiptCounts:
         applied = unchanged = unknown = held = 0

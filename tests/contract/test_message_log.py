@@ -60,6 +60,19 @@ def test_sends_to_a_number_newest_first_from_since_with_a_limit(store, clock):
     assert store.sends_to(C, since=0) == []
 
 
+def test_sends_to_keeps_the_limit_for_the_elements_asked_for(store, clock):
+    """A key limited to some elements gets its own newest messages, however many others are newer."""
+    store.log_send(record(store, "own"), ttl=TTL)
+    for i in range(5):
+        clock.advance(1)
+        store.log_send(record(store, f"other{i}")._replace(element="SMS.Other"), ttl=TTL)
+    assert [r.message_id for r in store.sends_to(A, since=0, limit=2, elements={"SMS.Default"})] == ["own"]
+    assert [r.message_id for r in store.sends_to(A, since=0, limit=2, elements=["SMS.Other", "SMS.Default"])] == [
+        "other4", "other3"]
+    assert store.sends_to(A, since=0, elements=frozenset()) == []
+    assert len(store.sends_to(A, since=0, limit=2)) == 2  # no element limit
+
+
 def test_records_end_with_their_ttl_by_the_store_s_clock(store, clock):
     store.log_send(record(store, "short", status="unknown"), ttl=100)
     store.log_send(record(store, "long", status="unknown"), ttl=TTL)

@@ -3,11 +3,23 @@
 import json
 
 import pytest
-from fc_support import FULL_KEY, LIMITED_KEY, PHONE, READ_ONLY_KEY, READER_KEY, auth, body, http_event, invoke
+from fc_support import (
+    FULL_KEY,
+    LIMITED_KEY,
+    PHONE,
+    READ_ONLY_KEY,
+    READER_KEY,
+    auth,
+    body,
+    fc_context,
+    http_event,
+    invoke,
+)
 
 from functions.send_sms.index import handler
 from shared.elements import runtime
 from shared.fc.api_keys import hash_key
+from shared.store.message_log import LoggedNumber, SendRecord
 
 OTHER = "13900139000"
 
@@ -113,3 +125,18 @@ def test_a_key_limited_to_elements_sees_only_their_messages(service):
     assert get(f"/messages/{message_id}", key=other_key)["statusCode"] == 404
     assert get("/messages", key=other_key, query={"phone": PHONE})["json"]["messages"] == []
     assert get(f"/messages/{message_id}", key=own_key)["statusCode"] == 200
+
+
+def test_a_key_limited_to_elements_finds_its_messages_behind_newer_ones_of_other_elements(service):
+    [message_id] = send()["json"]["messageIds"]
+    app = runtime.app_for(fc_context())
+    lookup = app.vault.lookup(PHONE)
+    for i in range(50):  # another element's messages to the same number, sent later
+        app.store.log_send(SendRecord(f"{i:024x}", "SMS.Other", "SMS_1", "api_key:other", app.store.clock() + 1 + i,
+                                      (LoggedNumber(lookup, "138****8000"),)), ttl=86400)
+    own_key = "sk_test_own_element_reader_00000000000000"
+    service.kms_put_secret("sms-fc/api-keys", json.dumps({"keys": [
+        {"id": "own", "sha256": hash_key(own_key), "elements": ["SMS.Default"], "scopes": ["read"]}]}))
+    runtime.reset()  # a fresh instance reads the new secret
+    listed = get("/messages", key=own_key, query={"phone": PHONE, "limit": "10"})
+    assert [m["messageId"] for m in listed["json"]["messages"]] == [message_id]
