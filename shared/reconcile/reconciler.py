@@ -11,7 +11,8 @@ our ``OutId`` (:mod:`shared.reconcile.listing`):
 - not listed yet within the grace period: left ``unknown`` for the next run.
 
 A number a receipt already settled is never changed (the store keeps that rule). Once no number
-is ``unknown``, the store drops the sealed numbers.
+is ``unknown``, the store drops the sealed numbers. A record that cannot be settled now (Aliyun or
+KMS failing, its element gone) is put off (:func:`put_off`), so that it never holds up the others.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from shared.elements.element import Host  # an App, or what an element sees of it
 
 BATCH = 100  # records per run; the timer comes back for the rest
+PUT_OFF_SECONDS = (900.0, 86400.0)  # a record that failed waits half its age, within these bounds
 
 
 def reconcile(app: Host, *, now: float | None = None) -> dict[str, int]:
@@ -41,12 +43,24 @@ def reconcile(app: Host, *, now: float | None = None) -> dict[str, int]:
         with log.bound(outId=record.message_id, element=record.element):
             try:
                 counts.update(reconcile_record(app, record, now=now))
-            except SmsError as error:  # this record waits for the next run; the others go on
+            except SmsError as error:  # this record waits; the others go on, and the next runs take newer ones
                 counts["failed"] += 1
                 log.error("reconcile.failed", errorCode=error.code, providerCode=error.provider_code,
                           problem=log.mask_numbers(error.message))
+                put_off(app, record, now=now)
     log.info("reconcile.done", **counts)
     return dict(counts)
+
+
+def put_off(app: Host, record: SendRecord, *, now: float) -> None:
+    """Leave a record that failed out of the next runs for half its age (15 min to a day): one that
+    fails for good (its element removed, its AccessKey revoked) comes back ever more rarely, and
+    never holds up the newer records behind it."""
+    shortest, longest = PUT_OFF_SECONDS
+    try:
+        app.store.put_off(record.message_id, until=now + min(longest, max(shortest, (now - record.created_at) / 2)))
+    except SmsError as error:  # it stays first in line until the store answers again
+        log.warning("reconcile.put_off failed", errorCode=error.code, problem=error.message)
 
 
 def reconcile_record(app: Host, record: SendRecord, *, now: float) -> Counter[str]:

@@ -131,15 +131,22 @@ class MessageLog(Protocol):
         ``err_code``, whatever the log said before (``submitted``, ``unknown``, even the
         reconciler's ``not_sent``: a receipt is Aliyun's word). A number already settled by a
         receipt stays as it is (a replay, or a second receipt, is ``unchanged``), and the
-        reconciler never changes it. A receipt naming no live record, or a number the record
-        does not hold, counts as ``unknown``. Once no number of a record is ``unknown``, its
-        sealed numbers are dropped.
+        reconciler never changes it. A receipt whose ``out_id`` names no live record is ``held``
+        for it (:data:`EARLY_RECEIPT_SECONDS`); one naming no record otherwise, or a number the
+        record does not hold, counts as ``unknown``. Once no number of a record is ``unknown``,
+        its sealed numbers are dropped.
         """
         ...
 
     def unresolved_sends(self, *, created_before: float, limit: int = 100) -> list[SendRecord]:
-        """Live records with a number still ``unknown`` created before ``created_before``, oldest first,
-        for the reconciler."""
+        """Live records with a number still ``unknown`` created before ``created_before``, for the
+        reconciler: oldest first, a record put off (:meth:`put_off`) only once that time is past
+        ``created_before``, and then in the order of that time."""
+        ...
+
+    def put_off(self, message_id: str, *, until: float) -> None:
+        """The reconciler could not settle the record now: leave it out of :meth:`unresolved_sends`
+        until ``until``, so that it does not hold the others up."""
         ...
 
     def settle_send(self, message_id: str, settlements: list[Settlement]) -> SendRecord | None:

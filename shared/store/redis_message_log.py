@@ -66,6 +66,9 @@ class RedisMessageLog:
         texts = self._log(log_scripts.UNRESOLVED, self.clock(), stamp(created_before), limit)
         return [load_record(text) for text in texts]
 
+    def put_off(self, message_id: str, *, until: float) -> None:
+        self._log(log_scripts.PUT_OFF, self.clock(), message_id, stamp(until))
+
     def settle_send(self, message_id: str, settlements: list[Settlement]) -> SendRecord | None:
         args: list[Any] = []
         for settlement in settlements:

@@ -8,7 +8,8 @@ Cluster. Keys, after the store's prefix:
   as text, so Lua never formats a float; ``exp`` is when it ends by the caller's clock);
 - ``log:{log}:to:<lookup>``: a sorted set of message ids scored by ``created_at``;
 - ``log:{log}:biz:<BizId>``: the message id;
-- ``log:{log}:unresolved``: a sorted set of the ids of records with an ``unknown`` number;
+- ``log:{log}:unresolved``: a sorted set of the ids of records with an ``unknown`` number, scored
+  by ``created_at`` (or, once put off, the time until which the reconciler leaves it);
 - ``log:{log}:early:<message id>``: a list of receipts that named the id before its record was
   written (``{"l", "s", "e", "u", "x"}`` JSON each; ``x``: when it ends), applied and deleted by
   ``LOG_SEND``.
@@ -42,7 +43,7 @@ local function has_unknown(rec)
 end
 local function save(rec)  -- write back a changed record; its sealed numbers go once nothing is unknown
   if has_unknown(rec) then
-    redis.call('ZADD', unresolved_key, rec.at, rec.id)
+    redis.call('ZADD', unresolved_key, 'NX', rec.at, rec.id)  -- NX: a put-off record stays put off
   else
     rec.sealed = nil
     redis.call('ZREM', unresolved_key, rec.id)
@@ -124,6 +125,12 @@ for _, id in ipairs(ids) do
   end
 end
 return found
+"""
+
+# ARGV: now, base, message id, until. A record still unresolved is scored ``until`` (left out until then).
+PUT_OFF = _COMMON + """
+redis.call('ZADD', unresolved_key, 'XX', ARGV[4], ARGV[3])
+return 1
 """
 
 # ARGV: now, base, held_until (when a held receipt ends), then per receipt: out id, biz id, lookup,

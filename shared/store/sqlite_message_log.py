@@ -58,6 +58,10 @@ SCHEMA = (
         expires_at REAL NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS send_log_early_out ON send_log_early (out_id)",
+    """CREATE TABLE IF NOT EXISTS send_log_put_off (
+        message_id TEXT PRIMARY KEY,
+        until REAL NOT NULL
+    )""",
 )
 
 
@@ -139,11 +143,18 @@ class SqliteMessageLog:
     def unresolved_sends(self, *, created_before: float, limit: int = 100) -> list[SendRecord]:
         with self._transaction() as db:
             rows = db.execute(
-                "SELECT record FROM send_log WHERE unresolved = 1 AND created_at < ? AND expires_at > ?"
-                " ORDER BY created_at, message_id LIMIT ?",
-                (created_before, self.clock(), limit),
+                "SELECT l.record FROM send_log l LEFT JOIN send_log_put_off p ON p.message_id = l.message_id"
+                " WHERE l.unresolved = 1 AND l.created_at < ? AND l.expires_at > ? AND (p.until IS NULL OR p.until < ?)"
+                " ORDER BY MAX(l.created_at, COALESCE(p.until, 0)), l.message_id LIMIT ?",
+                (created_before, self.clock(), created_before, limit),
             )
             return [load_record(row[0]) for row in rows]
+
+    def put_off(self, message_id: str, *, until: float) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM send_log_put_off WHERE message_id NOT IN"
+                       " (SELECT message_id FROM send_log WHERE unresolved = 1)")  # resolved or gone since
+            db.execute("INSERT OR REPLACE INTO send_log_put_off (message_id, until) VALUES (?, ?)", (message_id, until))
 
     def settle_send(self, message_id: str, settlements: list[Settlement]) -> SendRecord | None:
         with self._transaction() as db:

@@ -273,3 +273,18 @@ def test_the_sends_are_written_even_when_the_record_is_no_longer_ours(store):
     store.claim("k", "fp", ttl=TTL, lease=60)
     assert store.complete("k", "not-the-token", {"status": 200}, ttl=TTL, sends=[(record(store), TTL)]) is False
     assert store.get_send("m1") is not None
+
+
+def test_a_put_off_record_is_left_out_until_then_and_comes_back_in_that_order(store, clock):
+    for name in ("old", "new"):
+        store.log_send(record(store, name, status="unknown"), ttl=TTL)
+        clock.advance(10)
+    now = clock()
+    assert [r.message_id for r in store.unresolved_sends(created_before=now)] == ["old", "new"]
+    store.put_off("old", until=now + 100)
+    assert [r.message_id for r in store.unresolved_sends(created_before=now)] == ["new"]
+    store.apply_receipts([receipt(A, out_id="old")])  # a change to the record does not bring it back early
+    assert [r.message_id for r in store.unresolved_sends(created_before=now + 99)] == ["new"]
+    assert [r.message_id for r in store.unresolved_sends(created_before=now + 101)] == ["new", "old"]
+    store.put_off("gone", until=now + 100)  # no such record: nothing to put off
+    assert [r.message_id for r in store.unresolved_sends(created_before=now + 101)] == ["new", "old"]

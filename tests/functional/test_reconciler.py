@@ -9,7 +9,10 @@ from functional_support import NOTIFY_TEMPLATE, log_lines
 from functions.reconciler.index import handler
 from shared import SmsError
 from shared.elements import runtime
+from shared.reconcile import reconciler
 from shared.reconcile.reconciler import reconcile
+from shared.sms.send_log import build_record
+from shared.store.message_log import UNKNOWN
 
 PHONES = ["13800138000", "13900139000"]
 PARAMS = {"name": "张三", "order": "1"}
@@ -173,3 +176,26 @@ def test_a_retry_whose_query_fails_still_says_possibly_delivered(service, emulat
     assert again["statusCode"] == 409 and again["json"]["error"]["possiblyDelivered"] is True
     assert "Retry-After" not in again["headers"]
     assert len(emulator.messages()) == 1
+
+
+def test_records_that_cannot_be_settled_do_not_hold_up_newer_ones(make_app, emulator):
+    """A hundred old records whose element is gone fail every time; they are put off, and the next
+    run reaches the newer possibly-delivered send behind them."""
+    app = make_app()
+    now = app.store.clock()
+    for i in range(reconciler.BATCH):
+        app.store.log_send(build_record(app.vault, message_id=f"{i:024x}", element="SMS.Removed",
+                                        template_code="SMS_1", phones=["13700137000"], status=UNKNOWN,
+                                        created_at=now - 3600 + i), ttl=7 * 86400)
+    emulator.set_chaos([{"service": "sms", "action": "SendSms", "probability": 1.0, "count": 1,
+                         "fault": {"type": "drop"}}])
+    with pytest.raises(SmsError) as caught:
+        app.getElement("SMS.Default").sendMessage(["13800138000"], {"name": "a", "order": "1"}, NOTIFY_TEMPLATE)
+    message_id = caught.value.details["outId"]
+    later = app.store.clock() + app.settings.reconcile_grace_seconds + 1
+    assert reconciler.reconcile(app, now=later)["failed"] == reconciler.BATCH
+    assert reconciler.reconcile(app, now=later + 1) == {"not_sent": 1}
+    assert [n.status for n in app.store.get_send(message_id).numbers] == ["not_sent"]
+    # put off for half their age, at least 15 minutes: then tried again
+    assert reconciler.reconcile(app, now=later + 899) == {}
+    assert reconciler.reconcile(app, now=later + 3600)["failed"] == reconciler.BATCH
