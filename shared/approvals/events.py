@@ -20,14 +20,16 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError, model_validator
 
 from shared.errors import InvalidParameterError
+from shared.sms.message import template_code
+from shared.sms.notify import check_element_name
 from shared.sms.recipients import Recipients
 from shared.triggers import CloudEvent, parse_json_event
-from shared.validation import describe, parse_json
+from shared.validation import checked, describe, parse_json
 
 WORKFLOW_SOURCE = "workflow"  # the identity namespace of an ``eventId`` the workflow chose itself
 MAX_ID_CHARS = 256
@@ -41,8 +43,10 @@ class NodeSms(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: StrictBool = True
-    service: StrictStr | None = Field(default=None, min_length=1)
-    templateCode: StrictStr | None = Field(default=None, min_length=1)  # noqa: N815 - the workflow's names
+    # checked as a send_sms body's are: a name or code that can never be right is the event's mistake
+    # (an `invalid` outcome), not an outage to redeliver
+    service: Annotated[StrictStr, checked(check_element_name)] | None = None
+    templateCode: Annotated[StrictStr, checked(template_code)] | None = None  # noqa: N815 - the workflow's names
 
 
 class ApprovalData(BaseModel):

@@ -270,3 +270,16 @@ def test_saving_progress_never_extends_the_lease_past_the_invocation(approvals, 
     answer = notify_approval(app, read_item(0, three_members()), lease=60.0)
     assert answer["sent"] == 3 and len(leases) == 3
     assert leases == [pytest.approx(start + 60.0)] * 3  # the old lease ran to 45 s + 60 s
+
+
+@pytest.mark.parametrize(("sms", "field"), [
+    ({"service": "SMS.Default", "templateCode": "SMS 100000003!"}, "sms.templateCode"),
+    ({"service": "bad name!!", "templateCode": "SMS_100000003"}, "sms.service"),
+])
+def test_an_event_whose_sms_settings_can_never_be_right_is_invalid_not_redelivered(approvals, sms, field):
+    """A malformed template code or element name is the event's mistake: acknowledged as invalid,
+    naming the field, not raised for FC to retry into the dead-letter queue."""
+    [answer] = deliver(approval_event(sms=sms))
+    assert answer["outcome"] == "invalid"
+    assert answer["problem"].startswith(f"event.data.{field}:")
+    assert sends(approvals) == 0
