@@ -48,6 +48,10 @@ SUPPORTED_COUNTRY_CODES = ("86",)  # SMS.Aliyun sends to mainland numbers
 CHINA_OFFSET = 8 * 3600  # the budget's day is Beijing time's, as Aliyun bills
 DAY = 86400
 MAX_CODE_CHARS = 32
+# a code's send-log record is written at or after the code was issued; the cooldown's start is read
+# back a moment later (the refusal's retry_after): this covers that moment, and is far shorter than
+# the time between two codes the cooldown allows (at least the grace period of a lost send)
+CLOCK_SLACK = 1.0
 
 
 class Limit(BaseModel):
@@ -143,7 +147,9 @@ class VerifyPolicy(Element):
         with log.bound(element=self.fullName, phone=mask_phone(phone), purpose=purpose):
             issued = self.store.issue_code(issue)
             if not issued.issued and issued.limit == "cooldown":
-                fate = self._last_send_fate(phone)
+                # the code that set the cooldown was issued then: only its own send can lift it
+                set_at = self.store.clock() + (issued.retry_after or 0.0) - config.resendCooldown
+                fate = self._last_send_fate(phone, issued_since=set_at - CLOCK_SLACK)
                 if fate == NOT_SENT:  # the cooldown counts a code Aliyun never got: it holds no longer
                     issue = self._issue(phone, purpose, code, clientIp or "unknown", cooldown=False)
                     issued = self.store.issue_code(issue)
@@ -218,17 +224,18 @@ class VerifyPolicy(Element):
             answer["attemptsLeft"] = result.attempts_left
         return answer
 
-    def _last_send_fate(self, phone: str) -> str | None:
-        """What became of this policy's last code to ``phone`` within the cooldown, by the send log
-        (asking Aliyun now if still unknown): ``not_sent`` when a send whose answer was lost proves
-        never to have reached Aliyun, ``unknown`` while nobody knows, or None when it went out, was
-        refused by Aliyun, or cannot be told now (the cooldown then stands as usual)."""
+    def _last_send_fate(self, phone: str, *, issued_since: float) -> str | None:
+        """What became of this policy's last code to ``phone``, issued at or after ``issued_since``
+        (the code that set the cooldown), by the send log (asking Aliyun now if still unknown):
+        ``not_sent`` when a send whose answer was lost proves never to have reached Aliyun,
+        ``unknown`` while nobody knows, or None when it went out, was refused by Aliyun, or cannot
+        be told now: still being sent, or its record never written (the cooldown then stands as
+        usual; an older code's record never speaks for it)."""
         from shared.reconcile.retry import fate
 
         try:
-            since = self.store.clock() - self.config.resendCooldown
             asked, lookup = f"verify:{self.fullName}", self.app.vault.lookup(phone)
-            last = next((record for record in self.store.sends_to(lookup, since=since, limit=10)
+            last = next((record for record in self.store.sends_to(lookup, since=issued_since, limit=10)
                          if record.requested_by == asked), None)
             if last is None:
                 return None

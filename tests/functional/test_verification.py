@@ -316,6 +316,61 @@ def test_a_resend_after_a_lost_answer_says_possibly_delivered_until_the_log_know
     assert cooldown["limit"] == "cooldown" and "possiblyDelivered" not in cooldown
 
 
+def lost_then_proven_never_sent(configure, monkeypatch):
+    """A service whose code A's answer was lost, and past the grace period proves never sent."""
+    monkeypatch.setenv("SMS_RECONCILE_GRACE_SECONDS", "60")
+    service = configure(resendCooldown=300)
+    service.emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1, "fault": {"type": "drop"}}])
+    assert service.issue()["json"]["error"]["possiblyDelivered"] is True
+    service.clocks.advance(61)
+    return service
+
+
+def test_an_older_code_never_sent_does_not_lift_the_cooldown_of_a_code_whose_record_is_missing(configure,
+                                                                                                 monkeypatch):
+    """Only the send of the code that set the cooldown may lift it: B went out but its send-log
+    record could not be written (logged and swallowed); A's "never sent" speaks for A only."""
+    from shared.errors import StoreUnavailableError
+    from shared.store.message_log import SUBMITTED
+
+    service = lost_then_proven_never_sent(configure, monkeypatch)
+    log_send = service.store.log_send
+
+    def failing_for_a_sent_code(record, *, ttl):
+        if any(number.status == SUBMITTED for number in record.numbers):
+            raise StoreUnavailableError("store failed: ConnectionError")
+        return log_send(record, ttl=ttl)
+
+    monkeypatch.setattr(service.store, "log_send", failing_for_a_sent_code)
+    assert service.issue()["statusCode"] == 200  # B: A's "never sent" lifts A's cooldown
+    monkeypatch.setattr(service.store, "log_send", log_send)
+    service.clocks.advance(61)  # Aliyun's own minute is over; B's 300 s cooldown is not
+    again = service.issue()
+    assert again["statusCode"] == 429 and again["json"]["error"]["limit"] == "cooldown"
+    assert len(service.emulator.messages()) == 1
+
+
+def test_a_resend_while_the_code_that_lifted_the_cooldown_is_sending_waits_out_its_cooldown(configure, monkeypatch):
+    """B (which A's "never sent" let through) has no record while it is being sent: C must wait."""
+    import threading
+
+    service = lost_then_proven_never_sent(configure, monkeypatch)
+    service.emulator.set_chaos([{"service": "sms", "action": "SendSms", "count": 1,
+                                 "fault": {"type": "latency", "ms": 1500}}])
+    answers = {}
+    sending = threading.Thread(target=lambda: answers.setdefault("B", service.issue()))
+    sending.start()
+    for _ in range(500):  # bounded: B's SendSms has reached Aliyun and waits there
+        if service.emulator.stats()["sms"]["SendSms"] == 2:
+            break
+        time.sleep(0.01)
+    answers["C"] = service.issue()
+    sending.join(timeout=10)
+    assert answers["C"]["statusCode"] == 429 and answers["C"]["json"]["error"]["limit"] == "cooldown"
+    assert answers["B"]["statusCode"] == 200
+    assert service.emulator.stats()["sms"]["SendSms"] == 2  # C never reached Aliyun
+
+
 def test_a_resend_after_a_lost_answer_aliyun_did_get_waits_out_the_cooldown(configure, monkeypatch):
     monkeypatch.setenv("SMS_READ_TIMEOUT_MS", "300")
     service = configure()
