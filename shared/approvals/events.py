@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError, model_validator
 
 from shared.errors import InvalidParameterError
+from shared.log import mask_numbers
 from shared.sms.message import template_code
 from shared.sms.notify import check_element_name
 from shared.sms.recipients import Recipients
@@ -112,8 +113,8 @@ def read_deliveries(event: Any) -> list[ApprovalEvent | Unreadable]:
 def read_item(index: int, item: Any) -> ApprovalEvent | Unreadable:
     try:
         return _unwrap(index, item, "event", nested=False)
-    except _Invalid as invalid:
-        return Unreadable(index, invalid.problem, invalid.source, invalid.id)
+    except _Invalid as invalid:  # a key the sender chose may look like a phone number: masked as one
+        return Unreadable(index, mask_numbers(invalid.problem), invalid.source, invalid.id)
 
 
 def _unwrap(index: int, item: Any, where: str, *, nested: bool) -> ApprovalEvent:

@@ -283,3 +283,10 @@ def test_an_event_whose_sms_settings_can_never_be_right_is_invalid_not_redeliver
     assert answer["outcome"] == "invalid"
     assert answer["problem"].startswith(f"event.data.{field}:")
     assert sends(approvals) == 0
+
+
+def test_an_invalid_event_s_problem_masks_a_key_that_is_a_phone_number(approvals, capsys):
+    [answer] = deliver(approval_event(recipients={"members": ["u1"], "13800138000": ["u2"]}))
+    assert answer["outcome"] == "invalid"
+    assert answer["problem"].startswith("event.data.recipients.138****8000:")
+    assert "13800138000" not in capsys.readouterr().out and "13800138000" not in answer["problem"]
