@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from shared import log
+from shared.errors import ConfigUnavailableError
 
 V = TypeVar("V")
 
@@ -23,8 +24,9 @@ class _Entry(Generic[V]):
 class TtlCache(Generic[V]):
     """``get(key, load)`` returns a value at most ``max_age`` seconds old.
 
-    When a reload fails and the expired value is younger than ``max_age + grace``, the stale
-    value is returned and a warning logged; otherwise the error propagates. ``clock`` is
+    When a reload fails with a :class:`ConfigUnavailableError` (the source is down, throttled or
+    silent) and the expired value is younger than ``max_age + grace``, the stale value is returned
+    and a warning logged; otherwise the error propagates (what the source answered holds at once). ``clock`` is
     injectable so tests control time.
     """
 
@@ -54,7 +56,9 @@ class TtlCache(Generic[V]):
             try:
                 value = load()
             except Exception as error:
-                if entry is None or force or self._age(entry) >= self.max_age + self.grace:
+                # stale only through an outage (46003): what OSS or KMS answered (gone, denied, invalid) holds at once
+                outage = isinstance(error, ConfigUnavailableError)
+                if entry is None or force or not outage or self._age(entry) >= self.max_age + self.grace:
                     raise
                 log.warning(
                     "config.stale",

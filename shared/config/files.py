@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from shared.errors import ConfigError, ConfigUnavailableError
+from shared.validation import parse_json as read_json  # deep nesting is unreadable JSON too
 
 
 def names_from_paths(paths: Iterable[str]) -> list[str]:
@@ -22,7 +23,7 @@ def names_from_paths(paths: Iterable[str]) -> list[str]:
 def parse_json(text: str, where: str) -> Any:
     """Parse JSON, turning a syntax error into a config error naming the file and line."""
     try:
-        return json.loads(text)
+        return read_json(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{where}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
 

@@ -13,6 +13,7 @@ from shared.aliyun.retry import backoff_seconds
 from shared.config.cache import TtlCache
 from shared.config.files import provider_failure
 from shared.errors import ConfigError, ConfigUnavailableError
+from shared.validation import parse_json
 
 if TYPE_CHECKING:
     from shared.aliyun.credentials import Credentials
@@ -59,7 +60,7 @@ class SecretStore:
         if key is None:
             return text
         try:
-            data = json.loads(text)
+            data = parse_json(text)
         except json.JSONDecodeError:
             raise ConfigError(f"{where}: KMS secret {name!r} is not JSON, so it has no field {key!r}") from None
         field = data.get(key) if isinstance(data, dict) else None

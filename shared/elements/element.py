@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from shared.store.base import Store
 
 _NAME_PART = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+MAX_ELEMENT_NAME_CHARS = 128  # our choice
 NonEmpty = Field(min_length=1)
 
 
@@ -100,6 +101,9 @@ def element_path(full_name: object) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _element_path(full_name: str) -> str:
+    if len(full_name) > MAX_ELEMENT_NAME_CHARS:  # no OSS key or file name of ours is longer; refused before any read
+        raise ConfigError(f"an element full name must be at most {MAX_ELEMENT_NAME_CHARS} characters, "
+                          f"got {len(full_name)}")
     parts = full_name.split(".")
     if len(parts) < 2 or not all(_NAME_PART.fullmatch(part) for part in parts):
         raise ConfigError(f"invalid element full name {full_name!r}; expected '<Meta>.<Name>', e.g. 'SMS.Default'")

@@ -44,6 +44,10 @@ class ElementLoader:
             where = self.source.describe(f"{path}/e.json")
             raise UnknownElementError(f"unknown element {full_name}: {where} does not exist")
         cls, chain = self._resolve_chain(full_name, definition)
+        kind, name_kind = cls.meta.split(".")[0], full_name.split(".")[0]
+        if kind and kind != name_kind:  # SMS.X must send: a Directory Type under that name has no sendMessage
+            raise ConfigError(f"{full_name}: its Type {definition.type} makes a {kind} element; "
+                              f"a {name_kind}.* element needs a {name_kind} Type")
         raw = {file_name: self._merged(chain, file_name, definition.type) for file_name in cls.config_files}
         configs = {
             file_name: validate_file(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from shared.elements.element import element_path
+from shared.elements.element import MAX_ELEMENT_NAME_CHARS, element_path
 from shared.errors import ConfigError, InvalidParameterError, RequestError, UnknownElementError
 from shared.sms.message import Message, check_template_code, encode_params
 from shared.sms.phones import normalize_phone_list
@@ -63,9 +63,6 @@ def notify(
     notice = Notice(service, check_template_code(templateCode, "templateCode"), template_param, phones, wanted,
                     directory)
     return send_notice(app, notice)
-
-
-MAX_ELEMENT_NAME_CHARS = 128  # our choice
 
 
 def check_element_name(name: object) -> str:

@@ -225,3 +225,62 @@ def test_concurrent_first_loads_fetch_once(make_oss_app, emulator):
     assert len(results) == 6 and all(r is results[0] for r in results)
     assert emulator.stats()["oss"]["GetObject"] == 2  # e.json and sms.json, once
     assert emulator.stats()["kms"]["GetSecretValue"] == 1
+
+
+DEEP = "[" * 100_000 + "]" * 100_000  # JSON nested past the parser's recursion limit
+
+
+@pytest.mark.parametrize("where", ["e.json", "sms.json", "kms secret"])
+def test_json_nested_too_deeply_in_an_element_file_or_secret_is_a_config_error(make_oss_app, emulator, where):
+    emulator.oss_put(BUCKET, "elements/SMS/Deep/e.json", DEEP if where == "e.json" else E_JSON)
+    sms = {"accessKey": "AK", "accessSecret": {"kms": "sms/deep", "key": "accessSecret"}, "verifySign": "s"}
+    emulator.oss_put(BUCKET, "elements/SMS/Deep/sms.json", DEEP if where == "sms.json" else sms)
+    emulator.kms_put_secret("sms/deep", DEEP)
+    with pytest.raises(ConfigError) as info:  # was a RecursionError
+        make_oss_app().getElement("SMS.Deep")
+    assert info.value.code == 46001 and "SMS.Deep" in info.value.message
+
+
+def test_config_check_reports_an_element_nested_too_deeply(make_oss_app, emulator):
+    from shared.checks.config_check import run_check
+
+    emulator.oss_put(BUCKET, "elements/SMS/Deep/e.json", E_JSON)
+    emulator.oss_put(BUCKET, "elements/SMS/Deep/sms.json", DEEP)
+    report = run_check(make_oss_app())
+    assert any(f.element == "SMS.Deep" and f.check == "config" for f in report.findings)
+
+
+def test_an_sms_name_whose_type_is_of_another_kind_is_a_config_error_and_a_finding(make_oss_app, emulator):
+    from shared.checks.config_check import run_check
+
+    emulator.oss_put(BUCKET, "elements/SMS/Dir/e.json", {**E_JSON, "type": "Directory.Static"})
+    emulator.oss_put(BUCKET, "elements/SMS/Dir/directory.json", {"members": []})
+    app = make_oss_app()
+    with pytest.raises(ConfigError) as info:  # was an AttributeError: no sendMessage on a directory
+        app.getElement("SMS.Dir").sendMessage(["13800138000"], {"code": "1234"}, "SMS_100000001")
+    assert info.value.code == 46001 and "needs a SMS Type" in info.value.message
+    assert [f.check for f in run_check(app).findings if f.element == "SMS.Dir"] == ["config"]
+
+
+def test_an_element_name_too_long_for_any_file_is_a_46001_that_asks_oss_nothing(make_oss_app, emulator):
+    with pytest.raises(ConfigError) as info:
+        make_oss_app().getElement("SMS." + "a" * 2000)
+    assert (info.value.code, info.value.retry_after) == (46001, None)  # not a retryable "OSS failed"
+    assert "at most 128 characters" in info.value.message
+    assert emulator.stats().get("oss", {}) == {}
+
+
+@pytest.mark.parametrize("edit", ["deleted", "invalid"])
+def test_an_element_deleted_or_made_invalid_is_an_error_once_its_cache_expires(make_oss_app, emulator, clock, edit):
+    """Stale values serve only through an outage: what OSS answered (gone, invalid) holds at once."""
+    app = make_oss_app(config_max_age=300, config_stale_grace=3600)
+    app.getElement("SMS.Default")
+    if edit == "deleted":
+        with emulator.state.lock:
+            emulator.state.oss.bucket(BUCKET).objects.pop("elements/SMS/Default/e.json")
+    else:
+        emulator.oss_put(BUCKET, "elements/SMS/Default/sms.json", {"accessKey": emulator.access_key_id})
+    clock.now = 301
+    with pytest.raises(ConfigError) as info:
+        app.getElement("SMS.Default")
+    assert info.value.code == 46001

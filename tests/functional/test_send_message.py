@@ -162,6 +162,18 @@ def test_connection_refused_is_retried_then_46003_not_delivered(make_app, closed
     assert info.value.details["attempts"] == 3
 
 
+@pytest.mark.parametrize("params", [{"name": "\ud800", "order": "1"}, {"\udfff": "a"}],
+                         ids=["lone surrogate value", "lone surrogate name"])
+def test_a_lone_surrogate_in_params_is_46001_not_possibly_delivered(make_app, emulator, params):
+    """Python's JSON reader lets "\\ud800" in; it cannot go out as UTF-8 (the SDK failed on it, and
+    the send was taken for one whose answer was lost)."""
+    with pytest.raises(SmsError) as info:
+        send(make_app(), [PHONE], params, NOTIFY_TEMPLATE)
+    assert (info.value.code, info.value.possibly_delivered) == (46001, False)
+    assert "lone surrogate" in info.value.message
+    assert emulator.stats().get("sms", {}).get("SendSms", 0) == 0
+
+
 def test_a_refused_connection_is_logged_without_the_code_or_number_its_url_carried(make_app, closed_port_endpoint,
                                                                                    capsys):
     from shared.fc.http import log_error

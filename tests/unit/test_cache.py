@@ -3,6 +3,7 @@ import threading
 import pytest
 
 from shared.config.cache import TtlCache
+from shared.errors import ConfigError, ConfigUnavailableError
 
 
 class Clock:
@@ -21,7 +22,7 @@ class Loader:
     def __call__(self):
         self.calls += 1
         if self.fail:
-            raise RuntimeError("source down")
+            raise ConfigUnavailableError("source down")
         return f"v{self.calls}"
 
 
@@ -48,7 +49,7 @@ def test_expired_value_is_reloaded(clock):
 def test_failures_are_not_cached(clock):
     cache, load = TtlCache(300, 600, name="t", clock=clock), Loader()
     load.fail = True
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ConfigUnavailableError):
         cache.get("k", load)
     load.fail = False
     assert cache.get("k", load) == "v2"
@@ -62,8 +63,21 @@ def test_stale_value_serves_within_grace_then_errors(clock, capsys):
     assert cache.get("k", load) == "v1"
     assert '"config.stale"' in capsys.readouterr().out
     clock.now += 1
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ConfigUnavailableError):
         cache.get("k", load)
+
+
+@pytest.mark.parametrize("answer", [ConfigError("e.json: does not exist"), ValueError("a bug of ours")])
+def test_what_the_source_answered_holds_at_once_only_an_outage_serves_stale(clock, answer):
+    cache, load = TtlCache(300, 600, name="elements", clock=clock), Loader()
+    cache.get("k", load)
+    clock.now += 301
+
+    def answered():
+        raise answer
+
+    with pytest.raises(type(answer)):
+        cache.get("k", answered)
 
 
 def test_forced_refresh_reloads_and_never_serves_stale(clock):
@@ -71,7 +85,7 @@ def test_forced_refresh_reloads_and_never_serves_stale(clock):
     cache.get("k", load)
     assert cache.get("k", load, force=True) == "v2"
     load.fail = True
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ConfigUnavailableError):
         cache.get("k", load, force=True)
     assert cache.get("k", load) == "v2"  # the failed refresh evicted nothing
 
