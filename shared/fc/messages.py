@@ -69,22 +69,23 @@ def post_messages(request: HttpRequest) -> HttpResponse:
             return HttpResponse(200, send(app, body))
         from shared.idempotency.keys import Answer, check_key, run_once
 
+        lease = invocation_seconds(request.context, 0)  # a send's mark holds for the function's timeout
         answer = run_once(
             app.store,
             f"send_sms:{caller.key_id}:{check_key(idempotency_key)}",
             app.vault.fingerprint(body.model_dump(mode="json")),  # keyed: the body names numbers
             lambda sending: Answer(200, send(app, body, sending)),
             sealer=app.vault,  # the answer may list every number: stored sealed
-            sending_lease=invocation_seconds(request.context, 0),  # the function's timeout, when FC says
+            sending_lease=lease,
         )
         if answer.replayed and answer.possibly_delivered:
             answer = act_on_the_truth(  # a prefix of its own: no caller's key can name this record
-                app, f"send_sms.resend:{caller.key_id}:{idempotency_key}", body, answer)
+                app, f"send_sms.resend:{caller.key_id}:{idempotency_key}", body, answer, sending_lease=lease)
         replayed = {"Idempotent-Replayed": "true"} if answer.replayed else {}
         return HttpResponse(answer.status, answer.body, {**answer.headers, **replayed})
 
 
-def act_on_the_truth(app: Any, key: str, body: SendBody, first: Any) -> Any:
+def act_on_the_truth(app: Any, key: str, body: SendBody, first: Any, *, sending_lease: float) -> Any:
     """A retry of a possibly-delivered send: once the send log knows what became of every number,
     send (once, under its own key) to the numbers Aliyun never got; until then, the 409 as is."""
     from shared.idempotency.keys import Answer, run_once
@@ -106,7 +107,7 @@ def act_on_the_truth(app: Any, key: str, body: SendBody, first: Any) -> Any:
     reconciled = {"messageIds": first_ids, "resent": len(unsent)}
     answer = run_once(app.store, key, app.vault.fingerprint(body.model_dump(mode="json")),  # the request's own
                       lambda sending: Answer(200, {"reconciled": reconciled, **send(app, again, sending)}),
-                      sealer=app.vault)
+                      sealer=app.vault, sending_lease=sending_lease)
     return Answer(answer.status, answer.body, answer.headers, replayed=True,
                   possibly_delivered=answer.possibly_delivered)
 
