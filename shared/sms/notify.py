@@ -127,7 +127,10 @@ def recipient_phones(app: App, notice: Notice) -> tuple[list[str], dict[str, Any
     if wanted is not None and not wanted.is_empty():
         from shared.sms.directory import StaticDirectory
 
-        directory = element_of(app, notice.directory or app.settings.directory, StaticDirectory, "directory")
+        if notice.directory is not None:  # the caller's choice: a wrong one is the caller's 46001
+            directory = element_of(app, notice.directory, StaticDirectory, "directory")
+        else:  # the deployment's (SMS_DIRECTORY): a wrong one is ours, a 5xx
+            directory = default_directory(app, StaticDirectory)
         resolution = directory.resolve(wanted)
         phones = list(dict.fromkeys([*phones, *resolution.phones]))
         report = resolution.report()
@@ -138,6 +141,18 @@ def recipient_phones(app: App, notice: Notice) -> tuple[list[str], dict[str, Any
 def is_sms_element(element: Any) -> bool:
     """An element that texts: ``sendMessage`` for JitAi callers, ``send`` for a :class:`Message`."""
     return callable(getattr(element, "sendMessage", None)) and callable(getattr(element, "send", None))
+
+
+def default_directory(app: App, kind: type) -> Any:
+    """The directory ``SMS_DIRECTORY`` names; a :class:`ConfigError` (5xx) when it names none."""
+    name = app.settings.directory
+    try:
+        directory = app.getElement(name)
+    except UnknownElementError as error:
+        raise ConfigError(f"SMS_DIRECTORY: {error.message}") from None
+    if not isinstance(directory, kind):
+        raise ConfigError(f"SMS_DIRECTORY: {name} is not a {kind.__name__}")
+    return directory
 
 
 def element_of(app: App, full_name: str, kind: type | None, field: str) -> Any:

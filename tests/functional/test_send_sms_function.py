@@ -258,3 +258,14 @@ def test_an_api_key_id_with_a_colon_is_a_config_error_naming_it(service):
     assert answer["statusCode"] == 500  # ours, not the caller's
     assert "keys.0.id" in answer["json"]["error"]["message"]
     assert service.messages() == []
+
+
+def test_a_default_directory_that_names_no_element_is_our_500_not_the_caller_s_400(service, monkeypatch):
+    monkeypatch.setenv("SMS_DIRECTORY", "Directory.Missing")  # a deployment setting the caller cannot see
+    runtime.reset()
+    answer = invoke(handler, http_event(body(phoneList=None, recipients={"roles": ["approver"]}), headers=auth()))
+    assert answer["statusCode"] == 500 and answer["json"]["error"]["message"].startswith("SMS_DIRECTORY: ")
+    assert service.messages() == []
+    named = invoke(handler, http_event(body(phoneList=None, recipients={"roles": ["approver"]},
+                                            directory="Directory.Missing"), headers=auth()))
+    assert named["statusCode"] == 400 and named["json"]["error"]["message"].startswith("directory: ")  # the caller's
