@@ -83,7 +83,7 @@ class SmsAliyun(Element):
         message_id = send_log.new_message_id()
         fields: dict[str, Any] = {
             "element": self.fullName,
-            "templateCode": message.template_code,
+            "templateCode": log.mask_numbers(message.template_code),  # a caller's code may read as a number
             "outId": message_id,
             "phoneCount": len(message.phones),
             "phones": [mask_phone(p) for p in message.phones[:LOGGED_PHONES]],

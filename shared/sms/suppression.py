@@ -48,12 +48,12 @@ def screen(app: App, element: Any, template_code: str, phones: Sequence[str]) ->
     if not opted_out:
         return Screened(list(phones), [])
     if template_type(element, template_code) == VERIFICATION:
-        log.info("sms.suppression_waived", templateCode=template_code, optedOut=len(opted_out),
+        log.info("sms.suppression_waived", templateCode=log.mask_numbers(template_code), optedOut=len(opted_out),
                  reason="a verification code is never suppressed")
         return Screened(list(phones), [])
     kept = [phone for phone in phones if lookups[phone] not in opted_out]
     skipped = [phone for phone in phones if lookups[phone] in opted_out]
-    log.info("sms.suppressed", templateCode=template_code, sign=sign, suppressed=len(skipped),
+    log.info("sms.suppressed", templateCode=log.mask_numbers(template_code), sign=sign, suppressed=len(skipped),
              phones=[mask_phone(phone) for phone in skipped[:20]])
     return Screened(kept, skipped)
 
@@ -73,7 +73,7 @@ def template_type(element: Any, template_code: str) -> str | None:
     try:
         return _types.get(key, lambda: str(gateway.get_template(template_code).get("TemplateType")))
     except SmsError as error:
-        log.warning("sms.template_type_unknown", templateCode=template_code, errorCode=error.code,
+        log.warning("sms.template_type_unknown", templateCode=log.mask_numbers(template_code), errorCode=error.code,
                     providerCode=error.provider_code, problem="opted-out numbers are skipped")
         return None
 

@@ -269,3 +269,10 @@ def test_a_default_directory_that_names_no_element_is_our_500_not_the_caller_s_4
     named = invoke(handler, http_event(body(phoneList=None, recipients={"roles": ["approver"]},
                                             directory="Directory.Missing"), headers=auth()))
     assert named["statusCode"] == 400 and named["json"]["error"]["message"].startswith("directory: ")  # the caller's
+
+
+def test_a_template_code_that_reads_as_a_phone_number_is_masked_in_the_logs(service, capsys):
+    answer = invoke(handler, http_event(body(templateCode="13912345678"), headers=auth()))
+    assert answer["statusCode"] == 422  # Aliyun: isv.SMS_TEMPLATE_ILLEGAL
+    out = capsys.readouterr().out
+    assert "13912345678" not in out and '"templateCode": "139****5678"' in out
