@@ -78,8 +78,7 @@ class SmsGateway:
                 time.sleep(backoff_seconds(attempt, self.settings, retry_after_ms))
                 continue
             body = response.body.to_map() if response.body is not None else {}
-            if body.get("Code") != "OK":
-                raise business_error(body, attempts=attempt)
+            check_answer(body, attempts=attempt)
             return SendOutcome(body=body, attempts=attempt)
 
 
@@ -119,9 +118,20 @@ class SmsGateway:
         except Exception as exc:  # noqa: BLE001 - classified like a send, but never retried
             raise classify_failure(exc)[0] from None
         body: dict[str, Any] = response.body.to_map() if response.body is not None else {}
-        if body.get("Code") != "OK":
-            raise business_error(body)
+        check_answer(body)
         return body
+
+
+def check_answer(body: dict[str, Any], **details: Any) -> None:
+    """Nothing for ``Code: OK``; a business code is Aliyun's refusal (nothing sent, 46002). An answer
+    without a ``Code`` says neither: 46003, possibly delivered."""
+    code = body.get("Code")
+    if code == "OK":
+        return
+    if not isinstance(code, str) or not code:
+        raise RequestFailedError("Aliyun answered without a Code; the message may have been delivered",
+                                 request_id=body.get("RequestId"), details=dict(details))
+    raise business_error(body, **details)
 
 
 def business_error(body: dict[str, Any], **details: Any) -> ProviderError:
