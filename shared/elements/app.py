@@ -93,11 +93,13 @@ class App:
 
     def refresh(self, fullName: str) -> Any:  # noqa: N803
         """Reload an element and its secrets now, bypassing the cache (for the config check)."""
-        return self._elements.get(fullName, lambda: self._build(fullName, force=True), force=True)
+        return self._elements.get(fullName, lambda: self._build(fullName), force=True)
 
-    def _build(self, full_name: str, *, force: bool = False) -> Element:
+    def _build(self, full_name: str) -> Element:
+        """The element from OSS as it is now, its secrets read from KMS now too: a secret cached for
+        another element would make this one older than ``SMS_CONFIG_MAX_AGE`` (up to twice that)."""
         try:
-            loaded = self.loader.load(full_name, force=force)
+            loaded = self.loader.load(full_name, force=True)
         except ConfigError as error:
             if full_name not in error.message:
                 error.message = f"{full_name}: {error.message}"

@@ -284,3 +284,23 @@ def test_an_element_deleted_or_made_invalid_is_an_error_once_its_cache_expires(m
     with pytest.raises(ConfigError) as info:
         app.getElement("SMS.Default")
     assert info.value.code == 46001
+
+
+def test_a_rotated_secret_shared_by_two_elements_is_used_within_max_age(make_oss_app, emulator, clock):
+    """An element built from a secret another element had cached would live past the rotation
+    for up to twice the max age: each build reads its secrets anew."""
+    for name in ("A", "B"):
+        emulator.oss_put(BUCKET, f"elements/SMS/{name}/e.json", E_JSON)
+        emulator.oss_put(BUCKET, f"elements/SMS/{name}/sms.json",
+                         {"accessKey": emulator.access_key_id, "accessSecret": {"kms": "sms/shared"},
+                          "verifySign": "阿里云短信测试"})
+    emulator.kms_put_secret("sms/shared", "old-secret")
+    app = make_oss_app(config_max_age=300)
+    app.getElement("SMS.A")  # t=0
+    clock.now = 10
+    emulator.kms_put_secret("sms/shared", "new-secret")  # rotated at t=10
+    clock.now = 290
+    assert app.getElement("SMS.B").config.accessSecret == "new-secret"  # built now, from KMS now
+    assert app.getElement("SMS.A").config.accessSecret == "old-secret"  # cached until t=300
+    clock.now = 301
+    assert app.getElement("SMS.A").config.accessSecret == "new-secret"
