@@ -44,19 +44,26 @@ class SecretStore:
         """The text of secret ``name``: its current version, or the one in ``stage`` (``ACSPrevious``)."""
         return self.cache.get(("kms", name, stage), lambda: self._fetch(name, stage), force=force)
 
-    def resolve(self, value: Any, where: str, *, force: bool = False) -> Any:
-        """``value`` with every KMS reference inside it replaced by the secret's text (or field)."""
+    def resolve(self, value: Any, where: str, *, read: dict[str, str], force: bool = False) -> Any:
+        """``value`` with every KMS reference inside it replaced by the secret's text (or field).
+
+        ``read`` is what this element build has read so far (name → text): each secret is read
+        from KMS once per build, never taken from another build's cache, so that no element is
+        built from a secret older than it (a cached copy serves only while KMS fails, unless
+        ``force``: then KMS's failure is the answer)."""
         if is_reference(value):
-            return self._resolve_reference(value, where, force=force)
+            return self._resolve_reference(value, where, read=read, force=force)
         if isinstance(value, dict):
-            return {k: self.resolve(v, f"{where}.{k}", force=force) for k, v in value.items()}
+            return {k: self.resolve(v, f"{where}.{k}", read=read, force=force) for k, v in value.items()}
         if isinstance(value, list):
-            return [self.resolve(v, f"{where}[{i}]", force=force) for i, v in enumerate(value)]
+            return [self.resolve(v, f"{where}[{i}]", read=read, force=force) for i, v in enumerate(value)]
         return value
 
-    def _resolve_reference(self, reference: dict[str, str], where: str, *, force: bool) -> str:
+    def _resolve_reference(self, reference: dict[str, str], where: str, *, read: dict[str, str], force: bool) -> str:
         name, key = reference["kms"], reference.get("key")
-        text = self.get(name, force=force)
+        if name not in read:
+            read[name] = self._read_now(name, force=force)
+        text = read[name]
         if key is None:
             return text
         try:
@@ -67,6 +74,14 @@ class SecretStore:
         if not isinstance(field, str):
             raise ConfigError(f"{where}: KMS secret {name!r} has no string field {key!r}")
         return field
+
+    def _read_now(self, name: str, *, force: bool) -> str:
+        try:
+            return self.get(name, force=True)
+        except ConfigUnavailableError:
+            if force:
+                raise
+            return self.get(name)  # KMS is failing: the cached copy, as every other reader gets it
 
     def _fetch(self, name: str, stage: str | None) -> str:
         from alibabacloud_kms20160120.models import GetSecretValueRequest

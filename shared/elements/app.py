@@ -93,13 +93,14 @@ class App:
 
     def refresh(self, fullName: str) -> Any:  # noqa: N803
         """Reload an element and its secrets now, bypassing the cache (for the config check)."""
-        return self._elements.get(fullName, lambda: self._build(fullName), force=True)
+        return self._elements.get(fullName, lambda: self._build(fullName, force=True), force=True)
 
-    def _build(self, full_name: str) -> Element:
-        """The element from OSS as it is now, its secrets read from KMS now too: a secret cached for
-        another element would make this one older than ``SMS_CONFIG_MAX_AGE`` (up to twice that)."""
+    def _build(self, full_name: str, *, force: bool = False) -> Element:
+        """The element from OSS as it is now, its secrets read from KMS now too (once each): a secret
+        cached for another element would make this one older than ``SMS_CONFIG_MAX_AGE``. ``force``:
+        a KMS failure is the answer, not a cached secret."""
         try:
-            loaded = self.loader.load(full_name, force=True)
+            loaded = self.loader.load(full_name, force=force)
         except ConfigError as error:
             if full_name not in error.message:
                 error.message = f"{full_name}: {error.message}"

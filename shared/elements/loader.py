@@ -38,6 +38,8 @@ class ElementLoader:
         self.secrets = secrets
 
     def load(self, full_name: str, *, force: bool = False) -> LoadedElement:
+        """The element as OSS and KMS have it now (each secret read once for it); ``force``: even
+        while KMS fails, never a cached secret (the config check wants the truth)."""
         path = element_path(full_name)
         definition = self._definition(path)
         if definition is None:
@@ -49,9 +51,10 @@ class ElementLoader:
             raise ConfigError(f"{full_name}: its Type {definition.type} makes a {kind} element; "
                               f"a {name_kind}.* element needs a {name_kind} Type")
         raw = {file_name: self._merged(chain, file_name, definition.type) for file_name in cls.config_files}
+        read: dict[str, str] = {}  # each secret once per build, from KMS now
         configs = {
             file_name: validate_file(
-                model, self.secrets.resolve(raw[file_name], self._where(chain, file_name), force=force),
+                model, self.secrets.resolve(raw[file_name], self._where(chain, file_name), read=read, force=force),
                 self._where(chain, file_name),
             )
             for file_name, model in cls.config_files.items()

@@ -304,3 +304,29 @@ def test_a_rotated_secret_shared_by_two_elements_is_used_within_max_age(make_oss
     assert app.getElement("SMS.A").config.accessSecret == "old-secret"  # cached until t=300
     clock.now = 301
     assert app.getElement("SMS.A").config.accessSecret == "new-secret"
+
+
+def shared_secret_elements(emulator, names=("A", "B")):
+    for name in names:
+        emulator.oss_put(BUCKET, f"elements/SMS/{name}/e.json", E_JSON)
+        emulator.oss_put(BUCKET, f"elements/SMS/{name}/sms.json", {
+            "accessKey": {"kms": "sms/pair", "key": "accessKey"}, "accessSecret": {"kms": "sms/pair", "key": "secret"},
+            "verifySign": "阿里云短信测试"})
+    emulator.kms_put_secret("sms/pair", '{"accessKey": "AK", "secret": "S1"}')
+
+
+def test_a_secret_named_twice_in_an_element_is_read_once_per_build(make_oss_app, emulator):
+    shared_secret_elements(emulator)
+    app = make_oss_app()
+    assert (app.getElement("SMS.A").config.accessKey, app.getElement("SMS.A").config.accessSecret) == ("AK", "S1")
+    assert emulator.stats()["kms"]["GetSecretValue"] == 1
+    app.getElement("SMS.B")  # another build: read anew, once
+    assert emulator.stats()["kms"]["GetSecretValue"] == 2
+
+
+def test_while_kms_fails_a_new_element_is_built_from_the_cached_secret(make_oss_app, emulator):
+    shared_secret_elements(emulator)
+    app = make_oss_app()
+    app.getElement("SMS.A")
+    outage(emulator, "kms")
+    assert app.getElement("SMS.B").config.accessSecret == "S1"
