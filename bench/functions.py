@@ -278,7 +278,7 @@ CHECKED = ["Approval/Default/e.json", "Approval/Default/approval.json", "Directo
            "Directory/Default/directory.json", "SMS/Default/e.json", "SMS/Default/sms.json",
            "Verify/Default/e.json", "Verify/Default/verify.json"]
 CONFIG_CHECK = [["oss_list", BUCKET, "elements/"], *oss(*CHECKED, "SMS/Library/e.json", "SMS/Library/sms.json"),
-                secret(LIBRARY_SECRET), secret(LIBRARY_SECRET),  # its accessKey, its accessSecret
+                secret(LIBRARY_SECRET),  # its accessKey and accessSecret: one secret, read once per check
                 *[["sms", "GetSmsSign", {"sign_name": SIGN}]] * 2,  # one per SMS element
                 *(["sms", "GetSmsTemplate", {"template_code": code}] for code in
                   ("SMS_100000001", "SMS_100000003", "SMS_100000006")),
