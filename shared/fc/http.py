@@ -76,6 +76,10 @@ def parse_event(event: bytes | str | Mapping[str, Any], context: Any = None) -> 
         raise InvalidParameterError("the event is not an FC HTTP trigger event (not JSON)") from None
     if not isinstance(data, dict) or not isinstance(data.get("requestContext"), dict):
         raise InvalidParameterError("the event is not an FC HTTP trigger event (no requestContext)")
+    for part, value in (("requestContext.http", data["requestContext"].get("http")),
+                        ("headers", data.get("headers")), ("queryParameters", data.get("queryParameters"))):
+        if value is not None and not isinstance(value, dict):
+            raise InvalidParameterError(f"the event is not an FC HTTP trigger event ({part} is not an object)")
     http = data["requestContext"].get("http") or {}
     body = data.get("body") or ""
     try:

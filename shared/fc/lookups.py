@@ -32,6 +32,9 @@ def phone(raw: str | None) -> str:
         raise InvalidParameterError(f"phone: {error.message}") from None
 
 
+LAST_SECOND = 253402300799  # 9999-12-31T23:59:59Z, the last that datetime can write
+
+
 def since(raw: str | None, now: float) -> float:
     """Epoch seconds from ``since`` (ISO 8601, or epoch seconds); 7 days back when absent."""
     if raw is None or raw == "":
@@ -43,8 +46,8 @@ def since(raw: str | None, now: float) -> float:
         seconds = (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
     except (ValueError, OverflowError, OSError):
         raise InvalidParameterError("since: must be ISO 8601 (2024-05-01T08:00:00+08:00) or epoch seconds") from None
-    if not math.isfinite(seconds):
-        raise InvalidParameterError("since: must be ISO 8601 or epoch seconds")
+    if not math.isfinite(seconds) or not 0 <= seconds <= LAST_SECOND:  # the answer says it back as a date
+        raise InvalidParameterError("since: must be ISO 8601 or epoch seconds, from 1970 to 9999")
     return seconds
 
 

@@ -140,3 +140,10 @@ def test_a_key_limited_to_elements_finds_its_messages_behind_newer_ones_of_other
     runtime.reset()  # a fresh instance reads the new secret
     listed = get("/messages", key=own_key, query={"phone": PHONE, "limit": "10"})
     assert [m["messageId"] for m in listed["json"]["messages"]] == [message_id]
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-14:00"])  # UTC: years 0, 10000
+def test_a_since_outside_the_calendar_the_answer_can_write_is_a_400_naming_it(service, since, capsys):
+    answer = get("/messages", query={"phone": PHONE, "since": since})
+    assert answer["statusCode"] == 400 and answer["json"]["error"]["message"].startswith("since: ")
+    assert "http.unhandled" not in capsys.readouterr().out

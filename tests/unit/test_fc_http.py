@@ -35,6 +35,16 @@ def test_non_http_events_are_46001(raw):
         parse_event(raw)
 
 
+@pytest.mark.parametrize(("overrides", "part"), [
+    ({"headers": ["Content-Type", "application/json"]}, "headers"),
+    ({"queryParameters": "a=1"}, "queryParameters"),
+    ({"requestContext": {"requestId": "rid", "http": "POST /x"}}, "requestContext.http"),
+])
+def test_an_event_part_of_the_wrong_type_is_46001_naming_it(overrides, part):
+    with pytest.raises(InvalidParameterError, match=f"{part} is not an object"):  # was an AttributeError: a 500
+        parse_event(event(**overrides))
+
+
 class Model(BaseModel):
     a: int
     items: list[int] = []
