@@ -18,6 +18,7 @@ from shared.config.kms import is_reference
 from shared.errors import ConfigError, ProviderError, SmsError
 
 if TYPE_CHECKING:
+    from shared.config.oss import OssSource
     from shared.elements.app import App
     from shared.elements.element import Element, TemplateNeed
     from shared.elements.loader import LoadedElement
@@ -253,16 +254,21 @@ def main(argv: list[str]) -> int:
     report = run_check(app)
     data = report.to_dict()
     if args.report_to:
-        data["writtenTo"] = write_report(app, data, args.report_to)
+        data["writtenTo"] = write_report(report_target(app, args.report_to, "--report-to"), data)
     print(json.dumps(data, ensure_ascii=False, indent=2))
     return 0 if report.summary()["ok"] else 1
 
 
-def write_report(app: App, data: dict[str, Any], url: str) -> str:
-    """Write the report (``Report.to_dict()``) to ``<url>/latest.json``; returns the object's URL."""
+def report_target(app: App, url: Any, named: str) -> OssSource:
+    """Where the report goes: ``url`` (oss://bucket/prefix); a 46001 naming ``named`` otherwise."""
     from shared.config.oss import OssSource
 
-    return OssSource(url, app.settings, app.current_credentials).put_json("latest.json", data)
+    return OssSource(url, app.settings, app.current_credentials, named=named)
+
+
+def write_report(target: OssSource, data: dict[str, Any]) -> str:
+    """Write the report (``Report.to_dict()``) to ``latest.json`` under ``target``; returns its URL."""
+    return target.put_json("latest.json", data)
 
 
 if __name__ == "__main__":
@@ -285,11 +291,15 @@ def handle(event: Any, context: Any) -> str:
         try:
             options, trigger = timer_options(event)
             app = app_for(context)
+            target = None  # checked before the check runs: a bad one is answered at once
+            if options.get("reportTo") is not None:
+                target = report_target(app, options["reportTo"], "reportTo")
+            elif app.settings.check_report_url:
+                target = report_target(app, app.settings.check_report_url, "SMS_CHECK_REPORT_URL")
             report = run_check(app)
             data = report.to_dict()
-            destination = options.get("reportTo") or app.settings.check_report_url
-            if destination:
-                data["writtenTo"] = write_report(app, data, str(destination))
+            if target is not None:
+                data["writtenTo"] = write_report(target, data)
         except SmsError as error:
             log.error("config_check.failed", errorCode=error.code, problem=error.message)
             return json.dumps({"error": error.to_dict()}, ensure_ascii=False)

@@ -17,10 +17,15 @@ if TYPE_CHECKING:
 class OssSource:
     """Reads ``<prefix>/<path>`` from one bucket with the invocation's credentials."""
 
-    def __init__(self, url: str, settings: Settings, credentials: Callable[[], Credentials | None]) -> None:
-        parts = urlsplit(url)
-        if parts.scheme != "oss" or not parts.netloc:
-            raise ConfigError(f"SMS_ELEMENTS_SOURCE: expected oss://<bucket>/<prefix>, got {url!r}")
+    def __init__(self, url: str, settings: Settings, credentials: Callable[[], Credentials | None], *,
+                 named: str = "SMS_ELEMENTS_SOURCE") -> None:
+        """``named``: the setting or field ``url`` came from, for the error when it is no oss:// URL."""
+        try:
+            parts = urlsplit(url) if isinstance(url, str) else None
+        except ValueError:  # e.g. "oss://[bucket": an unclosed IPv6 bracket
+            parts = None
+        if parts is None or parts.scheme != "oss" or not parts.netloc:
+            raise ConfigError(f"{named}: expected oss://<bucket>/<prefix>, got {url!r}")
         self.bucket = parts.netloc
         self.prefix = parts.path.strip("/")
         self.settings = settings

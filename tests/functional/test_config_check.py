@@ -8,6 +8,7 @@ from functional_support import log_lines
 
 from shared import App
 from shared.checks.config_check import run_check
+from shared.elements import runtime
 from shared.elements.element import Element, TemplateNeed
 from shared.settings import Endpoint, Settings
 
@@ -231,3 +232,23 @@ def test_the_store_keys_and_the_receipts_token_are_checked_as_a_request_would_us
     assert store_keys_check(emulator, check.root, **bad) >= {
         ("(settings)", "data-key", "error"), ("(settings)", "hmac-key", "error"),
         ("(settings)", "receipts-token", "error")}
+
+
+@pytest.mark.parametrize(("event", "named"), [
+    ({"reportTo": "oss://[bucket/reports"}, "reportTo"),  # urlsplit's ValueError: was raised, not answered
+    ({"triggerTime": "2026-11-24T19:00:00Z", "triggerName": "daily", "payload": '{"reportTo": "oss://[bucket"}'},
+     "reportTo"),
+    ({"reportTo": "https://example.com/r"}, "reportTo"),  # was blamed on SMS_ELEMENTS_SOURCE
+    ({"reportTo": 5}, "reportTo"),
+])
+def test_a_bad_report_to_is_answered_naming_it_before_the_check_runs(emulator, monkeypatch, event, named):
+    from functions.config_check.index import handler
+
+    oss_env(monkeypatch, emulator)
+    runtime.reset()
+    try:
+        answer = json.loads(handler(json.dumps(event).encode(), fc_context(function="config_check")))
+    finally:
+        runtime.reset()
+    assert answer["error"]["message"].startswith(f"{named}: expected oss://")
+    assert "oss" not in emulator.stats() or "ListObjectsV2" not in emulator.stats()["oss"]  # no check ran
