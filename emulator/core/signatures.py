@@ -45,7 +45,9 @@ ACS3_ALGORITHM = "ACS3-HMAC-SHA256"
 RPC_METHOD = "HMAC-SHA1"
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 MAX_SKEW_SECONDS = 15 * 60
-NONCE_TTL_SECONDS = 15 * 60
+# a nonce is remembered as long as a request carrying it can pass the time check: its timestamp may
+# be up to MAX_SKEW ahead of the first use, and is accepted until MAX_SKEW after itself
+NONCE_TTL_SECONDS = 2 * MAX_SKEW_SECONDS
 
 
 def percent_encode(text: str) -> str:

@@ -108,6 +108,21 @@ def test_a_replayed_nonce_is_refused(wire, style):
     assert (replay.status, replay.code) == (400, "SignatureNonceUsed")
 
 
+def test_a_nonce_is_remembered_as_long_as_its_timestamp_is_accepted(wire, emulator, monkeypatch):
+    """Dated 14 minutes ahead, a request's time check passes until 29 minutes after its first use:
+    its nonce must be remembered that long (it was forgotten after 15, and the replay went through)."""
+    import time
+
+    start = time.time()
+    call_ = wire(timestamp=utc_stamp(14 * 60))
+    verifier = emulator.state.verifier
+    monkeypatch.setattr(verifier, "_wall", lambda: start)
+    assert call_.acs3().code == "OK"
+    monkeypatch.setattr(verifier, "_wall", lambda: start + 16 * 60)
+    replay = call_.acs3()
+    assert (replay.status, replay.code) == (400, "SignatureNonceUsed")
+
+
 def test_a_badly_signed_request_does_not_burn_its_nonce(wire):
     assert wire(nonce="n" * 32, secret="wrong").acs3().code == "SignatureDoesNotMatch"
     assert wire(nonce="n" * 32).acs3().code == "OK"
