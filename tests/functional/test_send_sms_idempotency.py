@@ -136,3 +136,14 @@ def test_a_send_under_way_holds_its_key_for_the_functions_whole_timeout(store_se
     assert retry["statusCode"] == 409 and int(retry["headers"]["Retry-After"]) > 60
     assert [answer["statusCode"] for answer in answers] == [200]  # the first request's own answer
     assert len(store_service.messages()) == 1
+
+
+def test_a_key_whose_answer_sent_nothing_is_free_for_the_corrected_request(store_service):
+    store_service.set_chaos([{"service": "sms", "action": "SendSms", "probability": 1.0, "count": 1,
+                              "fault": {"type": "error", "code": "isv.TEMPLATE_MISSING_PARAMETERS"}}])
+    first = send("order-77", body(params={"name": "张三"}))
+    assert first["statusCode"] == 422 and first["json"]["error"].get("possiblyDelivered") is not True
+    assert store_service.messages() == []  # nothing was sent: the key must not be burnt
+    corrected = send("order-77", body())
+    assert corrected["statusCode"] == 200, corrected["json"]
+    assert len(store_service.messages()) == 1
