@@ -27,6 +27,16 @@ def parse_json(text: str | bytes) -> Any:
         raise json.JSONDecodeError("nested too deeply", text if isinstance(text, str) else "", 0) from None
 
 
+def is_utf8(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8: a lone surrogate ("\\ud800", which Python's JSON
+    reader lets in) cannot, and fails wherever the text is sent, logged or answered."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def validate(model: type[M], data: Any, where: str) -> M:
     """``data`` as ``model``; a 46001 naming each wrong field (``body.phoneList[0]``)."""
     try:

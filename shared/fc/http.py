@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from shared import log
 from shared.errors import InvalidParameterError, RequestError, SmsError
-from shared.validation import describe, parse_json
+from shared.validation import describe, is_utf8, parse_json
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[["HttpRequest"], "HttpResponse"]
@@ -82,11 +82,18 @@ def parse_event(event: bytes | str | Mapping[str, Any], context: Any = None) -> 
             raise InvalidParameterError(f"the event is not an FC HTTP trigger event ({part} is not an object)")
     http = data["requestContext"].get("http") or {}
     body = data.get("body") or ""
-    try:
-        raw = base64.b64decode(body, validate=True) if data.get("isBase64Encoded") else body.encode("utf-8")
-    except (binascii.Error, ValueError, AttributeError):
-        raise InvalidParameterError("the event's body is not valid base64") from None
-    return HttpRequest(
+    if not isinstance(body, str):
+        raise InvalidParameterError("the event is not an FC HTTP trigger event (body is not a string)")
+    if data.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidParameterError("the event's body is not valid base64") from None
+    elif is_utf8(body):
+        raw = body.encode("utf-8")
+    else:
+        raise InvalidParameterError("the event's body is not valid Unicode (a lone surrogate)")
+    request = HttpRequest(
         method=str(http.get("method") or "GET").upper(),
         path=str(http.get("path") or data.get("rawPath") or "/"),
         headers={str(k).lower(): str(v) for k, v in (data.get("headers") or {}).items()},
@@ -96,6 +103,13 @@ def parse_event(event: bytes | str | Mapping[str, Any], context: Any = None) -> 
         request_id=str(getattr(context, "request_id", "") or data["requestContext"].get("requestId") or ""),
         context=context,
     )
+    # what is answered or logged of them must be writable: a lone surrogate is the event's mistake
+    for part, text in (("path", request.path), ("method", request.method), ("sourceIp", request.source_ip),
+                       ("headers", "".join(f"{k}{v}" for k, v in request.headers.items())),
+                       ("queryParameters", "".join(f"{k}{v}" for k, v in request.query.items()))):
+        if not is_utf8(text):
+            raise InvalidParameterError(f"the event's {part} is not valid Unicode (a lone surrogate)")
+    return request
 
 
 def serve(event: Any, context: Any, routes: Mapping[tuple[str, str], Handler], *, function: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 from shared.errors import InvalidParameterError
 from shared.sms.phones import normalize_phone_list
+from shared.validation import is_utf8
 
 # What a send may carry: README "Input bounds" gives each value's source.
 MAX_TEMPLATE_CODE_CHARS = 64  # our choice: Aliyun's codes read SMS_ and digits
@@ -72,19 +73,9 @@ def check_param_name(key: Any) -> str:
         raise InvalidParameterError(f"a key must be a non-empty string, got {got}")
     if len(key) > MAX_PARAM_NAME_CHARS:
         raise InvalidParameterError(f"a key must be at most {MAX_PARAM_NAME_CHARS} characters, got {len(key)}")
-    if not _is_utf8(key):
+    if not is_utf8(key):
         raise InvalidParameterError("a key must be Unicode text: it holds a lone surrogate")
     return key
-
-
-def _is_utf8(text: str) -> bool:
-    """Whether ``text`` can go out as UTF-8: a lone surrogate ("\\ud800", which Python's JSON reader
-    lets in) cannot, and would fail inside the SDK, taken for a send whose answer was lost."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def param_text(value: Any) -> str:
@@ -100,7 +91,7 @@ def param_text(value: Any) -> str:
     text = value if isinstance(value, str) else str(value)
     if len(text) > MAX_PARAM_CHARS:
         raise InvalidParameterError(f"must be at most {MAX_PARAM_CHARS} characters, got {len(text)}")
-    if not _is_utf8(text):
+    if not is_utf8(text):
         raise InvalidParameterError("must be Unicode text: it holds a lone surrogate")
     return text
 

@@ -45,6 +45,21 @@ def test_an_event_part_of_the_wrong_type_is_46001_naming_it(overrides, part):
         parse_event(event(**overrides))
 
 
+@pytest.mark.parametrize(("overrides", "part"), [
+    ({"rawPath": "/\ud800", "requestContext": {"requestId": "r", "http": {"method": "GET", "path": "/\ud800"}}},
+     "path"),
+    ({"requestContext": {"requestId": "r", "http": {"method": "POST", "path": "/a", "sourceIp": "\udfff"}}},
+     "sourceIp"),
+    ({"headers": {"Content-Type": "text/\ud800"}}, "headers"),
+    ({"queryParameters": {"q": "\ud800"}}, "queryParameters"),
+    ({"body": '{"a": "\ud800"}'}, "body"),
+])
+def test_a_lone_surrogate_anywhere_in_the_event_is_46001_naming_the_part(overrides, part):
+    """Python's JSON reader lets a lone surrogate in; nothing holding one can be answered or logged."""
+    with pytest.raises(InvalidParameterError, match=f"the event's {part} is not valid Unicode"):
+        parse_event(event(**overrides))
+
+
 class Model(BaseModel):
     a: int
     items: list[int] = []
