@@ -20,8 +20,10 @@ INVALID_PARAMETER = 46001
 PROVIDER_ERROR = 46002
 REQUEST_FAILED = 46003
 
-# Aliyun's gateway answers to too many calls per second (HTTP 400/429 with one of these codes)
-THROTTLING_CODES = frozenset({"Throttling.User", "Throttling", "Throttling.Api"})
+def is_throttling(code: str | None) -> bool:
+    """Aliyun's gateway refusing too many calls per second (HTTP 400/429): ``Throttling`` and every
+    ``Throttling.*``, documented (``.User``, ``.Api``) or not."""
+    return code is not None and (code == "Throttling" or code.startswith("Throttling."))
 
 
 class SmsError(Exception):
@@ -51,7 +53,7 @@ class SmsError(Exception):
     @property
     def throttled(self) -> bool:
         """Aliyun's gateway refused the call for its rate: nothing was sent, a later try may pass."""
-        return self.provider_code in THROTTLING_CODES
+        return is_throttling(self.provider_code)
 
     def __str__(self) -> str:
         parts = [f"[{self.code}] {self.message}"]

@@ -16,11 +16,11 @@ from __future__ import annotations
 from typing import Any
 
 from shared.errors import (
-    THROTTLING_CODES,
     ProviderError,
     ProviderLimitError,
     ProviderRejectedError,
     ProviderUnavailableError,
+    is_throttling,
 )
 
 REQUEST_CODES = frozenset({
@@ -50,7 +50,7 @@ def provider_error(code: str, message: str, *, retry_after: float = 1, **kwargs:
         return ProviderRejectedError(message, provider_code=code, **kwargs)
     if code == FLOW_CONTROL:
         return ProviderLimitError(message, retry_after=FLOW_CONTROL_RETRY_SECONDS, provider_code=code, **kwargs)
-    if code in THROTTLING_CODES:
+    if is_throttling(code):  # a 4xx here: a 5xx is possibly delivered whatever its code (classify_failure)
         return ProviderLimitError(message, retry_after=retry_after, provider_code=code, **kwargs)
     if code in PROVIDER_FAILURE_CODES:
         return ProviderUnavailableError(message, provider_code=code, **kwargs)

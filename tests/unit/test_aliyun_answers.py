@@ -23,3 +23,19 @@ def test_an_answer_without_a_code_is_possibly_delivered(body):
         check_answer(body, attempts=1)
     assert (info.value.code, info.value.possibly_delivered) == (46003, True)
     assert info.value.details["attempts"] == 1
+
+
+@pytest.mark.parametrize("code", ["Throttling", "Throttling.User", "Throttling.Api", "Throttling.Concurrent"])
+def test_every_throttling_code_is_a_rate_limit_to_retry(code):
+    from shared.aliyun.codes import provider_error
+    from shared.errors import ProviderLimitError
+
+    error = provider_error(code, "too many calls", retry_after=2)
+    assert isinstance(error, ProviderLimitError) and error.throttled and error.http_status == 429
+
+
+@pytest.mark.parametrize("code", ["ThrottlingX", "isv.Throttling", "Throttled"])
+def test_other_codes_are_not_throttling(code):
+    from shared.aliyun.codes import provider_error
+
+    assert not provider_error(code, "no").throttled
