@@ -146,7 +146,8 @@ class MessageLog(Protocol):
 
     def put_off(self, message_id: str, *, until: float) -> None:
         """The reconciler could not settle the record now: leave it out of :meth:`unresolved_sends`
-        until ``until``, so that it does not hold the others up."""
+        until ``until``, so that it does not hold the others up. Only a live unresolved record is
+        put off; writing it again (:meth:`log_send`) queues it anew by its ``created_at``."""
         ...
 
     def settle_send(self, message_id: str, settlements: list[Settlement]) -> SendRecord | None:

@@ -41,9 +41,11 @@ local function has_unknown(rec)
   end
   return false
 end
-local function save(rec)  -- write back a changed record; its sealed numbers go once nothing is unknown
-  if has_unknown(rec) then
-    redis.call('ZADD', unresolved_key, 'NX', rec.at, rec.id)  -- NX: a put-off record stays put off
+local function save(rec, written)  -- write back a record; its sealed numbers go once nothing is unknown
+  if has_unknown(rec) and written then  -- (re)written by LOG_SEND: queued by its created_at, any put-off ends
+    redis.call('ZADD', unresolved_key, rec.at, rec.id)
+  elseif has_unknown(rec) then
+    redis.call('ZADD', unresolved_key, 'NX', rec.at, rec.id)  -- NX: a change keeps a put-off record put off
   else
     rec.sealed = nil
     redis.call('ZREM', unresolved_key, rec.id)
@@ -72,7 +74,7 @@ for _, text in ipairs(redis.call('LRANGE', early_key, 0, -1)) do  -- receipts th
   end
 end
 redis.call('DEL', early_key)
-save(rec)
+save(rec, true)
 if biz ~= '' then redis.call('SET', base .. 'biz:' .. biz, id, 'PX', ms) end
 for i = 8, #ARGV do
   local key = base .. 'to:' .. ARGV[i]

@@ -58,6 +58,7 @@ SCHEMA = (
         expires_at REAL NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS send_log_early_out ON send_log_early (out_id)",
+    "CREATE INDEX IF NOT EXISTS send_log_early_expiry ON send_log_early (expires_at)",
     """CREATE TABLE IF NOT EXISTS send_log_put_off (
         message_id TEXT PRIMARY KEY,
         until REAL NOT NULL
@@ -71,6 +72,7 @@ def write_send(db: sqlite3.Connection, record: SendRecord, ttl: float, now: floa
     check_seconds(ttl=ttl)
     db.execute("DELETE FROM send_log WHERE expires_at <= ?", (now,))
     db.execute("DELETE FROM send_log_to WHERE expires_at <= ? OR message_id = ?", (now, record.message_id))
+    db.execute("DELETE FROM send_log_put_off WHERE message_id = ?", (record.message_id,))  # (re)written: queued anew
     _write(db, _with_early_receipts(db, record, now), now + ttl)
     db.executemany(
         "INSERT OR IGNORE INTO send_log_to (lookup, message_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
@@ -117,6 +119,8 @@ class SqliteMessageLog:
             for receipt in receipts:
                 found = _find(db, receipt, records, now)
                 if found is None and receipt.out_id:  # its record may not be written yet: held for it
+                    if not held:  # what was held for records never written goes as new ones come
+                        db.execute("DELETE FROM send_log_early WHERE expires_at <= ?", (now,))
                     db.execute("INSERT INTO send_log_early (out_id, lookup, status, err_code, received_at, expires_at)"
                                " VALUES (?, ?, ?, ?, ?, ?)", (receipt.out_id, receipt.lookup, receipt_status(receipt),
                                                             receipt.err_code, now, now + EARLY_RECEIPT_SECONDS))
@@ -154,7 +158,9 @@ class SqliteMessageLog:
         with self._transaction() as db:
             db.execute("DELETE FROM send_log_put_off WHERE message_id NOT IN"
                        " (SELECT message_id FROM send_log WHERE unresolved = 1)")  # resolved or gone since
-            db.execute("INSERT OR REPLACE INTO send_log_put_off (message_id, until) VALUES (?, ?)", (message_id, until))
+            db.execute("INSERT OR REPLACE INTO send_log_put_off (message_id, until) SELECT ?, ? WHERE EXISTS"
+                       " (SELECT 1 FROM send_log WHERE message_id = ? AND unresolved = 1 AND expires_at > ?)",
+                       (message_id, until, message_id, self.clock()))  # only an unresolved record, as on Redis
 
     def settle_send(self, message_id: str, settlements: list[Settlement]) -> SendRecord | None:
         with self._transaction() as db:

@@ -288,3 +288,22 @@ def test_a_put_off_record_is_left_out_until_then_and_comes_back_in_that_order(st
     assert [r.message_id for r in store.unresolved_sends(created_before=now + 101)] == ["new", "old"]
     store.put_off("gone", until=now + 100)  # no such record: nothing to put off
     assert [r.message_id for r in store.unresolved_sends(created_before=now + 101)] == ["new", "old"]
+
+
+def test_a_rewritten_record_is_queued_by_its_new_created_at_and_no_longer_put_off(store, clock):
+    store.log_send(record(store, "m1", status="unknown"), ttl=TTL)
+    first = clock()
+    store.put_off("m1", until=first + 1000)
+    clock.advance(100)
+    store.log_send(record(store, "m1", status="unknown"), ttl=TTL)  # replaced, created 100 s later
+    assert [r.message_id for r in store.unresolved_sends(created_before=first + 50)] == []
+    assert [r.message_id for r in store.unresolved_sends(created_before=first + 101)] == ["m1"]
+
+
+def test_putting_off_a_settled_record_does_nothing(store, clock):
+    store.log_send(record(store, "m1", numbers=(A,), status="unknown"), ttl=TTL)
+    store.apply_receipts([receipt(A, out_id="m1")])  # settled: no longer unresolved
+    now = clock()
+    store.put_off("m1", until=now + 1000)
+    store.log_send(record(store, "m1", numbers=(A,), status="unknown"), ttl=TTL)
+    assert [r.message_id for r in store.unresolved_sends(created_before=now + 1)] == ["m1"]
