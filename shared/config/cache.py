@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from shared import log
-from shared.errors import ConfigUnavailableError
+from shared.errors import ConfigError, ConfigUnavailableError
 
 V = TypeVar("V")
 
@@ -21,12 +21,19 @@ class _Entry(Generic[V]):
     fetched_at: float
 
 
+def answered(error: Exception) -> bool:
+    """The source answered, and the answer holds at once: an object or secret gone, denied or
+    invalid (a :class:`ConfigError` that is no :class:`ConfigUnavailableError`). Anything else (a 5xx,
+    throttling, no answer, a failure of ours) is an outage, through which a cached value serves."""
+    return isinstance(error, ConfigError) and not isinstance(error, ConfigUnavailableError)
+
+
 class TtlCache(Generic[V]):
     """``get(key, load)`` returns a value at most ``max_age`` seconds old.
 
-    When a reload fails with a :class:`ConfigUnavailableError` (the source is down, throttled or
-    silent) and the expired value is younger than ``max_age + grace``, the stale value is returned
-    and a warning logged; otherwise the error propagates (what the source answered holds at once). ``clock`` is
+    When a reload fails through an outage (not :func:`answered`) and the expired value is younger
+    than ``max_age + grace``, the stale value is returned and a warning logged; otherwise the error
+    propagates (what the source answered holds at once). ``clock`` is
     injectable so tests control time.
     """
 
@@ -56,20 +63,23 @@ class TtlCache(Generic[V]):
             try:
                 value = load()
             except Exception as error:
-                # stale only through an outage (46003): what OSS or KMS answered (gone, denied, invalid) holds at once
-                outage = isinstance(error, ConfigUnavailableError)
-                if entry is None or force or not outage or self._age(entry) >= self.max_age + self.grace:
+                stale = None if force or answered(error) else self.fallback(key, error)
+                if stale is None:
                     raise
-                log.warning(
-                    "config.stale",
-                    cache=self.name,
-                    key=str(key),
-                    ageSeconds=round(self._age(entry), 1),
-                    error=str(error),
-                )
-                return entry.value
+                return stale
             self._entries[key] = _Entry(value, self.clock())
             return value
+
+    def fallback(self, key: Hashable, error: Exception) -> V | None:
+        """The cached value while its source fails with ``error``: as fresh as ``max_age``, else stale
+        within the grace (logged as ``config.stale``); None when there is none."""
+        entry = self._entries.get(key)
+        if entry is None or self._age(entry) >= self.max_age + self.grace:
+            return None
+        if self._age(entry) >= self.max_age:
+            log.warning("config.stale", cache=self.name, key=str(key), ageSeconds=round(self._age(entry), 1),
+                        error=str(error))
+        return entry.value
 
     def clear(self) -> None:
         with self._guard:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from shared.aliyun.clients import pop_client, runtime_options
 from shared.aliyun.retry import backoff_seconds
-from shared.config.cache import TtlCache
+from shared.config.cache import TtlCache, answered
 from shared.config.files import provider_failure
 from shared.errors import ConfigError, ConfigUnavailableError
 from shared.validation import parse_json
@@ -78,10 +78,11 @@ class SecretStore:
     def _read_now(self, name: str, *, force: bool) -> str:
         try:
             return self.get(name, force=True)
-        except ConfigUnavailableError:
-            if force:
+        except Exception as error:
+            cached = None if force or answered(error) else self.cache.fallback(("kms", name, None), error)
+            if cached is None:
                 raise
-            return self.get(name)  # KMS is failing: the cached copy, as every other reader gets it
+            return cached  # KMS is failing: the cached copy, as every other reader gets it (no second call)
 
     def _fetch(self, name: str, stage: str | None) -> str:
         from alibabacloud_kms20160120.models import GetSecretValueRequest

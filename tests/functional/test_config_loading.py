@@ -330,3 +330,18 @@ def test_while_kms_fails_a_new_element_is_built_from_the_cached_secret(make_oss_
     app.getElement("SMS.A")
     outage(emulator, "kms")
     assert app.getElement("SMS.B").config.accessSecret == "S1"
+
+
+def test_while_kms_fails_an_expired_cached_secret_serves_after_one_read(make_oss_app, emulator, clock):
+    """The build's own read fails; the cached copy (stale within the grace) serves without a second read."""
+    shared_secret_elements(emulator)
+    app = make_oss_app(config_max_age=300, config_stale_grace=3600)
+    app.getElement("SMS.A")
+    clock.now = 301
+    outage(emulator, "kms")
+    before = requests_to(emulator, "kms")
+    with pytest.raises(ConfigUnavailableError):
+        app.secrets.get("sms/pair", force=True)  # what one read costs while KMS fails (with its retries)
+    one_read = requests_to(emulator, "kms") - before
+    assert app.getElement("SMS.B").config.accessSecret == "S1"
+    assert requests_to(emulator, "kms") - before == 2 * one_read  # the probe's read and B's own: no third

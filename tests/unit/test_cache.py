@@ -67,17 +67,24 @@ def test_stale_value_serves_within_grace_then_errors(clock, capsys):
         cache.get("k", load)
 
 
-@pytest.mark.parametrize("answer", [ConfigError("e.json: does not exist"), ValueError("a bug of ours")])
-def test_what_the_source_answered_holds_at_once_only_an_outage_serves_stale(clock, answer):
+@pytest.mark.parametrize(("failure", "stale"), [
+    (ConfigError("e.json: does not exist"), False),  # the source answered: gone, denied or invalid
+    (ConfigUnavailableError("OSS failed: 503"), True),
+    (ConnectionResetError("reading the body"), True),  # no answer: an outage too
+])
+def test_what_the_source_answered_holds_at_once_an_outage_serves_stale(clock, failure, stale):
     cache, load = TtlCache(300, 600, name="elements", clock=clock), Loader()
     cache.get("k", load)
     clock.now += 301
 
-    def answered():
-        raise answer
+    def failing():
+        raise failure
 
-    with pytest.raises(type(answer)):
-        cache.get("k", answered)
+    if stale:
+        assert cache.get("k", failing) == "v1"
+    else:
+        with pytest.raises(type(failure)):
+            cache.get("k", failing)
 
 
 def test_forced_refresh_reloads_and_never_serves_stale(clock):
