@@ -32,6 +32,10 @@ def is_reference(value: Any) -> bool:
     )
 
 
+def _cache_key(name: str, stage: str | None) -> tuple[str, str, str | None]:
+    return ("kms", name, stage)
+
+
 class SecretStore:
     """Reads secrets from KMS with the invocation's credentials, cached per instance."""
 
@@ -42,7 +46,7 @@ class SecretStore:
 
     def get(self, name: str, *, stage: str | None = None, force: bool = False) -> str:
         """The text of secret ``name``: its current version, or the one in ``stage`` (``ACSPrevious``)."""
-        return self.cache.get(("kms", name, stage), lambda: self._fetch(name, stage), force=force)
+        return self.cache.get(_cache_key(name, stage), lambda: self._fetch(name, stage), force=force)
 
     def resolve(self, value: Any, where: str, *, read: dict[str, str], force: bool = False) -> Any:
         """``value`` with every KMS reference inside it replaced by the secret's text (or field).
@@ -79,7 +83,7 @@ class SecretStore:
         try:
             return self.get(name, force=True)
         except Exception as error:
-            cached = None if force or answered(error) else self.cache.fallback(("kms", name, None), error)
+            cached = None if force or answered(error) else self.cache.fallback(_cache_key(name, None), error)
             if cached is None:
                 raise
             return cached  # KMS is failing: the cached copy, as every other reader gets it (no second call)

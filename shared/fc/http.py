@@ -84,15 +84,12 @@ def parse_event(event: bytes | str | Mapping[str, Any], context: Any = None) -> 
     body = data.get("body") or ""
     if not isinstance(body, str):
         raise InvalidParameterError("the event is not an FC HTTP trigger event (body is not a string)")
-    if data.get("isBase64Encoded"):
-        try:
-            raw = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidParameterError("the event's body is not valid base64") from None
-    elif is_utf8(body):
-        raw = body.encode("utf-8")
-    else:
-        raise InvalidParameterError("the event's body is not valid Unicode (a lone surrogate)")
+    try:
+        raw = base64.b64decode(body, validate=True) if data.get("isBase64Encoded") else body.encode("utf-8")
+    except UnicodeEncodeError:  # before ValueError, which it is too
+        raise InvalidParameterError("the event's body is not valid Unicode (a lone surrogate)") from None
+    except (binascii.Error, ValueError):
+        raise InvalidParameterError("the event's body is not valid base64") from None
     request = HttpRequest(
         method=str(http.get("method") or "GET").upper(),
         path=str(http.get("path") or data.get("rawPath") or "/"),

@@ -41,12 +41,12 @@ def check_token(app: App, given: str) -> None:
     if not name:
         raise ConfigError("SMS_RECEIPTS_TOKEN_SECRET is not set: name the KMS secret holding the token of the "
                           "receipts push URL (README: Receipts and replies)")
-    expected = app.secrets.get(name).strip()
-    if not MIN_TOKEN_CHARS <= len(expected.encode("utf-8")) <= MAX_TOKEN_CHARS:
+    expected = app.secrets.get(name).strip().encode("utf-8")
+    if not MIN_TOKEN_CHARS <= len(expected) <= MAX_TOKEN_CHARS:
         raise ConfigError(f"KMS secret {name!r} (SMS_RECEIPTS_TOKEN_SECRET) must hold {MIN_TOKEN_CHARS} to "
                           f"{MAX_TOKEN_CHARS} characters")
     candidate = given.encode("utf-8", "replace")
-    if len(candidate) > MAX_TOKEN_CHARS or not hmac.compare_digest(candidate, expected.encode("utf-8")):
+    if len(candidate) > MAX_TOKEN_CHARS or not hmac.compare_digest(candidate, expected):
         log.warning("receipts.bad_token", tokenChars=len(given))
         raise RequestError("no such receipts URL", status=404)
 

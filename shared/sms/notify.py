@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from shared.elements.element import MAX_ELEMENT_NAME_CHARS, element_path
-from shared.errors import ConfigError, InvalidParameterError, RequestError, UnknownElementError
+from shared.errors import ConfigError, InvalidParameterError, RequestError, SmsError, UnknownElementError
 from shared.sms.message import Message, check_template_code, encode_params
 from shared.sms.phones import normalize_phone_list
 from shared.sms.recipients import Recipients
@@ -129,8 +129,8 @@ def recipient_phones(app: App, notice: Notice) -> tuple[list[str], dict[str, Any
 
         if notice.directory is not None:  # the caller's choice: a wrong one is the caller's 46001
             directory = element_of(app, notice.directory, StaticDirectory, "directory")
-        else:  # the deployment's (SMS_DIRECTORY): a wrong one is ours, a 5xx
-            directory = default_directory(app, StaticDirectory)
+        else:  # the deployment's: a wrong one is ours, a 5xx
+            directory = element_of(app, app.settings.directory, StaticDirectory, "SMS_DIRECTORY", blame=ConfigError)
         resolution = directory.resolve(wanted)
         phones = list(dict.fromkeys([*phones, *resolution.phones]))
         report = resolution.report()
@@ -143,24 +143,14 @@ def is_sms_element(element: Any) -> bool:
     return callable(getattr(element, "sendMessage", None)) and callable(getattr(element, "send", None))
 
 
-def default_directory(app: App, kind: type) -> Any:
-    """The directory ``SMS_DIRECTORY`` names; a :class:`ConfigError` (5xx) when it names none."""
-    name = app.settings.directory
-    try:
-        directory = app.getElement(name)
-    except UnknownElementError as error:
-        raise ConfigError(f"SMS_DIRECTORY: {error.message}") from None
-    if not isinstance(directory, kind):
-        raise ConfigError(f"SMS_DIRECTORY: {name} is not a {kind.__name__}")
-    return directory
-
-
-def element_of(app: App, full_name: str, kind: type | None, field: str) -> Any:
-    """The element, or a 46001 naming the request field that named it."""
+def element_of(app: App, full_name: str, kind: type | None, field: str,
+               blame: type[SmsError] = InvalidParameterError) -> Any:
+    """The element, or a ``blame`` error (the caller's 46001 by default; a :class:`ConfigError` for
+    one a setting names) naming the field or setting that named it."""
     try:
         element = app.getElement(full_name)
     except UnknownElementError as error:
-        raise InvalidParameterError(f"{field}: {error.message}") from None
+        raise blame(f"{field}: {error.message}") from None
     if kind is not None and not isinstance(element, kind):
-        raise InvalidParameterError(f"{field}: {full_name} is not a {kind.__name__}")
+        raise blame(f"{field}: {full_name} is not a {kind.__name__}")
     return element
